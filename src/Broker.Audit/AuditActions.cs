@@ -1,0 +1,17 @@
+namespace Broker.Audit;
+
+/// <summary>The <c>action</c> vocabulary of the contract.</summary>
+public static class AuditActions
+{
+    public const string CredentialWrite = "credential.write";
+    public const string CredentialDelete = "credential.delete";
+    public const string CredentialRead = "credential.read";
+    public const string TokenMint = "token.mint";
+    public const string StsMint = "sts.mint";
+    public const string KeyCreate = "key.create";
+    public const string KeyRotate = "key.rotate";
+    public const string KeyRevoke = "key.revoke";
+    public const string KeyRevokeLeaked = "key.revoke_leaked";
+    public const string InboundVerify = "inbound.verify";
+    public const string RequestDenied = "request.denied";
+}

@@ -1,0 +1,10 @@
+namespace Broker.Core;
+
+/// <summary>The one role every inbound key has. Roles do not include one another except as <see cref="RoleExtensions"/> says.</summary>
+public enum Role
+{
+    Admin,
+    Responder,
+    Agent,
+    Caller,
+}
