@@ -7,6 +7,10 @@ builder.AddBroker();
 
 var app = builder.Build();
 await app.InitializeBrokerAsync();
+if (await RewrapCommand.TryRunAsync(app, args))
+{
+    return;
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
