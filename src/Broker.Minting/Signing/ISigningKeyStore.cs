@@ -3,6 +3,7 @@ namespace Broker.Minting.Signing;
 /// <summary>
 /// Durable home of the signing keys, shared by every replica. Implementations hold only what
 /// <see cref="SigningKeyRecord"/> carries (the private key sealed) and never decrypt anything.
+/// Times are kept to at least millisecond precision.
 /// </summary>
 public interface ISigningKeyStore
 {
@@ -19,7 +20,7 @@ public interface ISigningKeyStore
     /// <returns>Whether this call retired the key.</returns>
     Task<bool> TryRetireAsync(string kid, DateTimeOffset retiredAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes retired keys whose <see cref="SigningKeyRecord.ExpiresAt"/> is before <paramref name="before"/>.</summary>
+    /// <summary>Deletes retired keys whose <see cref="SigningKeyRecord.ExpiresAt"/> is at or before <paramref name="before"/>.</summary>
     /// <returns>How many keys were deleted.</returns>
     Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken = default);
 }

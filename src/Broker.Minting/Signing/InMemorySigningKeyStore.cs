@@ -48,7 +48,7 @@ public sealed class InMemorySigningKeyStore : ISigningKeyStore
     {
         lock (_lock)
         {
-            var expired = _keys.Values.Where(k => k.ExpiresAt is { } e && e < before).Select(k => k.Kid).ToList();
+            var expired = _keys.Values.Where(k => k.ExpiresAt is { } e && e <= before).Select(k => k.Kid).ToList();
             foreach (var kid in expired)
             {
                 _keys.Remove(kid);

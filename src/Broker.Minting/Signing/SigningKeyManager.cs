@@ -122,7 +122,18 @@ public sealed class SigningKeyManager : IDisposable
         var newest = NewestActive(records);
         if (rotate || newest is null || now >= newest.CreatedAt + _options.RotationInterval)
         {
-            var (record, key) = SigningKeyMaterial.Generate(_encryption, now);
+            // The new key must sort after every existing one or a replica could pick the old key as newest: creation
+            // times are whole milliseconds (what every store keeps) and strictly increase even when the clock does not.
+            var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+            foreach (var existing in records)
+            {
+                if (existing.CreatedAt >= createdAt)
+                {
+                    createdAt = existing.CreatedAt.AddMilliseconds(1);
+                }
+            }
+
+            var (record, key) = SigningKeyMaterial.Generate(_encryption, createdAt);
             await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Signing key {Kid} created ({Reason}).", record.Kid, rotate ? "rotate now" : newest is null ? "no key" : "scheduled rotation");
             _opened = key;
