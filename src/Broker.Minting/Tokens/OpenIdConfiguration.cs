@@ -20,13 +20,17 @@ public sealed record OpenIdConfiguration(
     public const string JwksPath = "/.well-known/jwks.json";
     public const string Path = "/.well-known/openid-configuration";
 
-    /// <summary>The document for <paramref name="issuer"/>; the JWKS lives at <c>{issuer}/.well-known/jwks.json</c>.</summary>
+    /// <summary>
+    /// The document for <paramref name="issuer"/> (trailing slash removed, as in the <c>iss</c> claim); the JWKS lives at
+    /// <c>{issuer}/.well-known/jwks.json</c>.
+    /// </summary>
     public static OpenIdConfiguration For(string issuer)
     {
         ArgumentException.ThrowIfNullOrEmpty(issuer);
+        issuer = issuer.TrimEnd('/');
         return new OpenIdConfiguration(
             issuer,
-            issuer.TrimEnd('/') + JwksPath,
+            issuer + JwksPath,
             ["token"],
             ["public"],
             ["ES256"],
