@@ -115,6 +115,27 @@ public sealed class SqliteSigningKeyStoreTests : SigningKeyStoreContractTests, I
         return new SqliteSigningKeyStore(database);
     }
 
+    [Fact]
+    public async Task RewrapAll_MovesKeysToANewKeyEncryptionKey_AndTheyStillSign()
+    {
+        var store = (SqliteSigningKeyStore)CreateStore();
+        var oldKek = new Broker.Vault.MasterKeyEncryptionKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var newKek = new Broker.Vault.MasterKeyEncryptionKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        string kid;
+        using (var before = TestFixtures.Manager(store, new Broker.Vault.EnvelopeEncryption(oldKek), time))
+        {
+            kid = (await before.GetSnapshotAsync()).Current.Kid;
+        }
+
+        var target = new Broker.Vault.EnvelopeEncryption(newKek);
+        Assert.Equal(1, await store.RewrapAllAsync((wrapped, _) => (target.Rewrap(oldKek, wrapped), newKek.Id)));
+
+        using var after = TestFixtures.Manager(store, target, time);
+        Assert.Equal(kid, (await after.GetSnapshotAsync()).Current.Kid);
+        Assert.Equal(newKek.Id, Assert.Single(await store.ListAsync()).SealedPrivateKey.KekId);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

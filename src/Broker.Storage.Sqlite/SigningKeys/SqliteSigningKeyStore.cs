@@ -77,6 +77,30 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKey
             cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Re-wraps every signing key's data key (a key-encryption-key change), in one transaction, leaving ciphertexts
+    /// untouched; same shape as the credential store's, so a re-wrap covers both.
+    /// </summary>
+    /// <returns>How many keys were re-wrapped.</returns>
+    public async Task<int> RewrapAllAsync(Func<byte[], string, (byte[] WrappedKey, string KekId)> rewrap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rewrap);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await connection.QueryAsync<(string Kid, byte[] WrappedKey, string KekId)>(new CommandDefinition(
+            "SELECT kid, wrapped_key, kek_id FROM signing_keys", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+        foreach (var row in rows)
+        {
+            var (wrapped, kekId) = rewrap(row.WrappedKey, row.KekId);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE signing_keys SET wrapped_key = @wrapped, kek_id = @kekId WHERE kid = @Kid",
+                new { wrapped, kekId, row.Kid }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Length;
+    }
+
     private sealed class Row
     {
         public string Kid { get; init; } = "";
