@@ -18,6 +18,7 @@ public class BrokerAWSCredentials : RefreshingAWSCredentials
     private readonly AwsCredentialsRequest _request;
     private readonly TimeSpan? _preExpiryWindow;
     private readonly TimeProvider _clock;
+    private readonly AwsClock _awsClock;
 
     /// <summary>Creates the credentials; nothing is fetched until the AWS SDK first asks.</summary>
     /// <param name="client">The broker client.</param>
@@ -31,8 +32,14 @@ public class BrokerAWSCredentials : RefreshingAWSCredentials
     }
 
     internal BrokerAWSCredentials(BrokerClient client, AwsCredentialsRequest request, TimeSpan? preExpiryWindow, TimeProvider timeProvider)
-        : base(new AwsClock(timeProvider ?? throw new ArgumentNullException(nameof(timeProvider))))
+        : this(client, request, preExpiryWindow, timeProvider, new AwsClock(timeProvider ?? throw new ArgumentNullException(nameof(timeProvider))))
     {
+    }
+
+    private BrokerAWSCredentials(BrokerClient client, AwsCredentialsRequest request, TimeSpan? preExpiryWindow, TimeProvider timeProvider, AwsClock awsClock)
+        : base(awsClock)
+    {
+        _awsClock = awsClock;
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
         if (preExpiryWindow is TimeSpan w)
@@ -70,7 +77,8 @@ public class BrokerAWSCredentials : RefreshingAWSCredentials
 
         return new CredentialsRefreshState(
             new ImmutableCredentials(session.AccessKeyId, session.SecretAccessKey, session.SessionToken),
-            session.Expiration.UtcDateTime);
+            session.Expiration.UtcDateTime,
+            _awsClock);
     }
 
     internal static TimeSpan WindowFor(TimeSpan duration)
