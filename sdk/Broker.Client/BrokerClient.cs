@@ -166,10 +166,11 @@ public class BrokerClient : IAsyncDisposable
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested && (IsTransient(ex) || ex is OperationCanceledException))
             {
                 activity?.SetStatus(ActivityStatusCode.Error, "unreachable");
+                var lastError = ex is OperationCanceledException && _status.LastError is { } previous ? previous : Describe(ex);
                 RecordFailure(ex);
                 if (!TryStartFromDiskCache())
                 {
-                    throw new BrokerException($"The broker at {_http.BaseAddress} could not be reached within {_options.StartTimeout.TotalSeconds:0.#} s and there is no disk cache to start from. Last error: {Describe(ex)}", 0, null, ex);
+                    throw new BrokerException($"The broker at {_http.BaseAddress} could not be reached within {_options.StartTimeout.TotalSeconds:0.#} s and there is no disk cache to start from. Last error: {lastError}", 0, null, ex);
                 }
             }
             catch (BrokerException ex)
