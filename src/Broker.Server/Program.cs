@@ -23,6 +23,7 @@ app.MapCredentialsApi();
 app.MapAgentCredentialsApi();
 app.MapKeysApi();
 app.MapInboundApi();
+app.MapTokensApi();
 app.MapOpenApi();
 
 await app.RunAsync();
