@@ -4,7 +4,7 @@ namespace Broker.Credentials;
 /// Storage of outbound credentials. Every query is scoped by tenant in the store itself. Implemented once per
 /// database; one storage test suite runs against each.
 /// </summary>
-public interface ICredentialStore
+public interface ICredentialStore : Broker.Vault.IRewrappableStore
 {
     Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default);
 
@@ -26,6 +26,4 @@ public interface ICredentialStore
     /// <summary>Shared values changed or removed after <paramref name="since"/> (all current shared values when null).</summary>
     Task<CredentialChanges> GetChangesAsync(string tenant, long? since, CancellationToken cancellationToken = default);
 
-    /// <summary>Every stored wrapped data key, for re-wrapping under a new key-encryption key.</summary>
-    Task<int> RewrapAllAsync(Func<byte[], string, (byte[] WrappedKey, string KekId)> rewrap, CancellationToken cancellationToken = default);
 }

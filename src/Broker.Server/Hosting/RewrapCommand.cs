@@ -30,8 +30,13 @@ public static class RewrapCommand
         using var newKek = MasterKeyEncryptionKey.FromBase64(newKeyText);
         var current = app.Services.GetRequiredService<EnvelopeEncryption>();
         var target = new EnvelopeEncryption(newKek);
-        var count = await app.Services.GetRequiredService<ICredentialStore>().RewrapAllAsync(
-            (wrapped, kekId) => kekId == newKek.Id ? (wrapped, kekId) : (target.Rewrap(current.KeyEncryptionKey, wrapped), newKek.Id));
+        var count = 0;
+        foreach (var store in new IRewrappableStore[] { app.Services.GetRequiredService<ICredentialStore>(), (IRewrappableStore)app.Services.GetRequiredService<Broker.Minting.Signing.ISigningKeyStore>() })
+        {
+            count += await store.RewrapAllAsync(
+                (wrapped, kekId) => kekId == newKek.Id ? (wrapped, kekId) : (target.Rewrap(current.KeyEncryptionKey, wrapped), newKek.Id));
+        }
+
         await KeyEncryptionKeyCheck.VerifyAsync(target, app.Services.GetRequiredService<IVaultCanaryStore>());
         logger.LogInformation("Re-wrapped {Count} data keys from {From} to {To}; start the broker with Broker__MasterKey set to the new key", count, current.KeyEncryptionKey.Id, newKek.Id);
         return true;

@@ -10,7 +10,7 @@ namespace Broker.Storage.Sqlite.SigningKeys;
 /// Signing keys in <c>signing_keys</c> (migration 0004). Holds the private key only as the sealed value it is given;
 /// never decrypts. Retirement is a compare-and-set on <c>retired_at IS NULL</c>, so concurrent retirements keep the first.
 /// </summary>
-public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKeyStore
+public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKeyStore, Broker.Vault.IRewrappableStore
 {
     private const int SqliteConstraint = 19;
 
