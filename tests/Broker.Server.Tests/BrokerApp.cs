@@ -84,6 +84,14 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
 
     protected override void Dispose(bool disposing)
     {
+        // Close this broker's pooled connections only (clearing every pool would race other tests).
+        var file = Path.Combine(DataDir, "broker.db");
+        if (File.Exists(file))
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(file), Pooling = true, DefaultTimeout = 30 }.ToString());
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
+
         base.Dispose(disposing);
         if (!_ownsDataDir)
         {
@@ -92,7 +100,6 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
 
         try
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(DataDir, recursive: true);
         }
         catch (IOException)

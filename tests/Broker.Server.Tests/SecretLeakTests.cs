@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text;
-using Microsoft.Data.Sqlite;
 
 namespace Broker.Server.Tests;
 
@@ -44,7 +43,6 @@ public sealed class SecretLeakTests
             secrets.Add(BrokerApp.AdminKey);
         }
 
-        SqliteConnection.ClearAllPools();
         var files = Directory.GetFiles(dataDir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("admin.key", StringComparison.Ordinal)).ToArray();
         Assert.Contains(files, f => f.EndsWith("broker.db", StringComparison.Ordinal));
         foreach (var file in files)

@@ -82,9 +82,9 @@ public sealed class StartupTests
                 MigrationRunner.Apply(connection, [new Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER, y INTEGER);")], journal));
             Assert.Contains("0001_a.sql", ex.Message, StringComparison.Ordinal);
             Assert.Contains("changed after it was applied", ex.Message, StringComparison.Ordinal);
+            SqliteConnection.ClearPool(connection);
         }
 
-        SqliteConnection.ClearAllPools();
         File.Delete(path);
     }
 

@@ -70,7 +70,11 @@ internal sealed class SqliteStores : TestStores
 
     public override void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteDatabase(_path).Open())
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(_path + suffix);
