@@ -26,7 +26,7 @@ namespace Broker.Audit;
 /// admin key) are written too. <see cref="StopAsync"/> drains what is queued.
 /// </para>
 /// </summary>
-public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable
+public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, IDisposable
 {
     private readonly IAuditStore _store;
     private readonly IAuditSink[] _sinks;
@@ -130,6 +130,9 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         _abort.Dispose();
     }
+
+    /// <summary>For containers disposed synchronously: drains like <see cref="DisposeAsync"/>, blocking the caller.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private static ValueTask Wait(Pending pending, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? new ValueTask(pending.Task.WaitAsync(cancellationToken)) : new ValueTask(pending.Task);
