@@ -6,8 +6,8 @@ namespace Broker.Storage.Sqlite.Audit;
 
 /// <summary>
 /// <see cref="IAuditStore"/> on SQLite (table <c>audit_records</c>, migration <c>0003_audit.sql</c>). Append-only:
-/// one INSERT statement, reused for every row of a batch inside one transaction; no UPDATE or DELETE exists here.
-/// Every value is a bound parameter.
+/// one prepared INSERT, re-bound for every row of a batch inside one transaction; no UPDATE or DELETE exists here.
+/// Reads go through Dapper. Every value is a bound parameter.
 /// </summary>
 public sealed class SqliteAuditStore : IAuditStore
 {
@@ -22,6 +22,12 @@ public sealed class SqliteAuditStore : IAuditStore
         "reason, request_id, client_address, user_agent, value_hmac, prev_hash, hash) VALUES (@Tenant, @Id, @Time, " +
         "@ActorKeyId, @ActorName, @ActorRole, @Action, @Target, @Outcome, @Reason, @RequestId, @ClientAddress, " +
         "@UserAgent, @ValueHmac, @PrevHash, @Hash)";
+
+    private static readonly string[] InsertParameters =
+    [
+        "@Tenant", "@Id", "@Time", "@ActorKeyId", "@ActorName", "@ActorRole", "@Action", "@Target", "@Outcome",
+        "@Reason", "@RequestId", "@ClientAddress", "@UserAgent", "@ValueHmac", "@PrevHash", "@Hash",
+    ];
 
     private readonly Func<CancellationToken, Task<SqliteConnection>> _open;
 
@@ -46,16 +52,45 @@ public sealed class SqliteAuditStore : IAuditStore
             return;
         }
 
-        var rows = new AuditRow[records.Count];
-        for (var i = 0; i < rows.Length; i++)
+        await using var connection = await _open(cancellationToken).ConfigureAwait(false);
+        // IMMEDIATE: take the write lock up front so a busy database waits (busy_timeout) instead of failing mid-batch.
+        await using var transaction = connection.BeginTransaction(deferred: false);
+
+        // The hot path of group commit, so a command prepared once and re-bound per row rather than Dapper, which
+        // rebuilds the parameters per row: measured 8 µs against ~30 µs a row (LIMITS.md, "prepared command
+        // reused"). Still only bound parameters, never values in the SQL text.
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertSql;
+        var p = new SqliteParameter[InsertParameters.Length];
+        for (var i = 0; i < p.Length; i++)
         {
-            rows[i] = AuditRow.From(records[i]);
+            p[i] = command.Parameters.Add(InsertParameters[i], i == 1 ? SqliteType.Integer : SqliteType.Text);
         }
 
-        await using var connection = await _open(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // Dapper runs the one command once per row, re-binding its parameters; SQLite keeps it prepared.
-        await connection.ExecuteAsync(new CommandDefinition(InsertSql, rows, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        command.Prepare();
+        foreach (var r in records)
+        {
+            p[0].Value = r.Tenant;
+            p[1].Value = r.Id;
+            // The exact text that was hashed: a record read back re-hashes to the same value.
+            p[2].Value = AuditTime.ToText(r.Time);
+            p[3].Value = (object?)r.Actor.KeyId ?? DBNull.Value;
+            p[4].Value = (object?)r.Actor.Name ?? DBNull.Value;
+            p[5].Value = (object?)r.Actor.Role ?? DBNull.Value;
+            p[6].Value = r.Action;
+            p[7].Value = r.Target;
+            p[8].Value = r.Outcome;
+            p[9].Value = (object?)r.Reason ?? DBNull.Value;
+            p[10].Value = r.RequestId;
+            p[11].Value = (object?)r.ClientAddress ?? DBNull.Value;
+            p[12].Value = (object?)r.UserAgent ?? DBNull.Value;
+            p[13].Value = (object?)r.ValueHmac ?? DBNull.Value;
+            p[14].Value = r.PrevHash;
+            p[15].Value = r.Hash;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -159,27 +194,6 @@ public sealed class SqliteAuditStore : IAuditStore
         public string PrevHash { get; set; } = string.Empty;
 
         public string Hash { get; set; } = string.Empty;
-
-        public static AuditRow From(AuditRecord r) => new()
-        {
-            Tenant = r.Tenant,
-            Id = r.Id,
-            // The exact text that was hashed: a record read back re-hashes to the same value.
-            Time = AuditTime.ToText(r.Time),
-            ActorKeyId = r.Actor.KeyId,
-            ActorName = r.Actor.Name,
-            ActorRole = r.Actor.Role,
-            Action = r.Action,
-            Target = r.Target,
-            Outcome = r.Outcome,
-            Reason = r.Reason,
-            RequestId = r.RequestId,
-            ClientAddress = r.ClientAddress,
-            UserAgent = r.UserAgent,
-            ValueHmac = r.ValueHmac,
-            PrevHash = r.PrevHash,
-            Hash = r.Hash,
-        };
 
         // A time that is not in the canonical spelling can only come from outside the writer; it becomes
         // DateTimeOffset.MinValue, which no longer hashes to the stored hash, so verification reports the row.
