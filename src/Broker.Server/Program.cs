@@ -1,6 +1,26 @@
+using Broker.Server.Apis;
+using Broker.Server.Hosting;
+using Broker.Server.Security;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddBroker();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-app.Run();
+await app.InitializeBrokerAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<BodySizeLimitMiddleware>();
+app.UseRouting();
+app.UseMiddleware<KeyAuthenticationMiddleware>();
+
+app.MapHealthApi();
+app.MapCredentialsApi();
+app.MapAgentCredentialsApi();
+app.MapKeysApi();
+app.MapInboundApi();
+app.MapOpenApi();
+
+await app.RunAsync();
 
 public partial class Program;

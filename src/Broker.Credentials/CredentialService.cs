@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using System.Text;
+using Broker.Core;
+using Broker.Vault;
+
+namespace Broker.Credentials;
+
+/// <summary>
+/// Outbound credentials: validation, envelope encryption with row-bound associated data, versioning and the
+/// change signal. The host calls this; it never sees SQL or ciphertext.
+/// </summary>
+public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption envelope, CredentialChangeSignal signal, TimeProvider time)
+{
+    public const int MaxLabels = 64;
+    public const int MaxLabelKeyLength = 128;
+    public const int MaxLabelValueLength = 1024;
+
+    public CredentialChangeSignal Signal => signal;
+
+    public async Task<CredentialWriteResult> PutAsync(
+        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var subjectKey = NormalizeSubject(subject);
+        if (value is null)
+        {
+            throw new ValidationException("value", "\"value\" is required.");
+        }
+
+        if (value.Length == 0)
+        {
+            throw new ValidationException("value", "\"value\" must not be empty.");
+        }
+
+        if (kind is not null && !CredentialKinds.IsKnown(kind))
+        {
+            throw new ValidationException("kind", "\"kind\" must be \"generic\" or \"aws\".");
+        }
+
+        // An update that omits kind keeps the current one, and is validated as that kind.
+        var effectiveKind = kind ?? (await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false))?.Kind;
+        if (effectiveKind == CredentialKinds.Aws)
+        {
+            AwsCredentialValue.Parse(value);
+        }
+
+        labels = labels is null ? null : ValidateLabels(labels);
+        var write = new CredentialWrite(tenant, name, subjectKey, kind, labels, ifMatchVersion, time.GetUtcNow());
+        var plaintext = Encoding.UTF8.GetBytes(value);
+        try
+        {
+            var result = await store.WriteAsync(write, new Sealer(envelope, tenant, name, subjectKey, plaintext), cancellationToken).ConfigureAwait(false);
+            if (subjectKey.Length == 0 && result.Outcome is CredentialWriteOutcome.Created or CredentialWriteOutcome.NewVersion)
+            {
+                signal.Publish(tenant, await store.GetCursorAsync(tenant, cancellationToken).ConfigureAwait(false), name);
+            }
+
+            return result;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    public Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
+        store.ListAsync(tenant, cancellationToken);
+
+    public async Task<(CredentialSummary Credential, IReadOnlyList<CredentialVersionInfo> Versions)?> DescribeAsync(string tenant, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var subjectKey = NormalizeSubject(subject);
+        var record = await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var versions = await store.ListVersionsAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false);
+        return (ToSummary(record), versions);
+    }
+
+    public async Task<bool> DeleteAsync(string tenant, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var subjectKey = subject is null ? null : NormalizeSubject(subject);
+        var deleted = await store.DeleteAsync(tenant, name, subjectKey, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (deleted && subjectKey is null or "")
+        {
+            signal.Publish(tenant, await store.GetCursorAsync(tenant, cancellationToken).ConfigureAwait(false), name);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Reads and decrypts one value (subject "" or null: the shared value; never a fall-back).</summary>
+    public async Task<CredentialValue?> ReadAsync(string tenant, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var record = await store.GetAsync(tenant, name, NormalizeSubject(subject), cancellationToken).ConfigureAwait(false);
+        return record is null ? null : Decrypt(record);
+    }
+
+    public Task<long> GetCursorAsync(string tenant, CancellationToken cancellationToken = default) => store.GetCursorAsync(tenant, cancellationToken);
+
+    public Task<CredentialChanges> GetChangesAsync(string tenant, long? since, CancellationToken cancellationToken = default) =>
+        store.GetChangesAsync(tenant, since, cancellationToken);
+
+    public CredentialValue Decrypt(CredentialRecord record)
+    {
+        var ad = AssociatedData.ForCredential(record.Tenant, record.Name, record.Subject, record.Version);
+        var plaintext = envelope.Open(record.Value, ad);
+        try
+        {
+            return new CredentialValue(record.Name, record.Subject, record.Kind, record.Version, record.UpdatedAt, Encoding.UTF8.GetString(plaintext));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    public static CredentialSummary ToSummary(CredentialRecord r) => new(r.Name, r.Subject, r.Kind, r.Labels, r.Version, r.CreatedAt, r.UpdatedAt);
+
+    public static void ValidateName(string name)
+    {
+        if (!Names.IsValidCredentialName(name))
+        {
+            throw new ValidationException("name", "A credential name must match ^[a-z0-9][a-z0-9_.-]{0,127}$.");
+        }
+    }
+
+    private static string NormalizeSubject(string? subject)
+    {
+        if (string.IsNullOrEmpty(subject))
+        {
+            return string.Empty;
+        }
+
+        if (!Names.IsValidSubject(subject))
+        {
+            throw new ValidationException("subject", "A subject is 1 to 256 printable ASCII characters without spaces.");
+        }
+
+        return subject;
+    }
+
+    private static IReadOnlyDictionary<string, string> ValidateLabels(IReadOnlyDictionary<string, string> labels)
+    {
+        if (labels.Count == 0)
+        {
+            return new SortedDictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        if (labels.Count > MaxLabels)
+        {
+            throw new ValidationException("labels", $"At most {MaxLabels} labels.");
+        }
+
+        var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, labelValue) in labels)
+        {
+            if (string.IsNullOrEmpty(key) || key.Length > MaxLabelKeyLength || labelValue is null || labelValue.Length > MaxLabelValueLength)
+            {
+                throw new ValidationException("labels", $"Label keys are 1 to {MaxLabelKeyLength} characters; values are strings of at most {MaxLabelValueLength}.");
+            }
+
+            sorted[key] = labelValue;
+        }
+
+        return sorted;
+    }
+
+    private sealed class Sealer(EnvelopeEncryption envelope, string tenant, string name, string subject, byte[] plaintext) : ICredentialValueSealer
+    {
+        public bool IsSameValue(CredentialRecord current)
+        {
+            byte[] existing;
+            try
+            {
+                existing = envelope.Open(current.Value, AssociatedData.ForCredential(tenant, name, subject, current.Version));
+            }
+            catch (CryptographicException)
+            {
+                // An unreadable current value is never "the same": the write makes a new version.
+                return false;
+            }
+
+            try
+            {
+                return CryptographicOperations.FixedTimeEquals(existing, plaintext);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(existing);
+            }
+        }
+
+        public SealedValue Seal(int version) => envelope.Seal(plaintext, AssociatedData.ForCredential(tenant, name, subject, version));
+    }
+}

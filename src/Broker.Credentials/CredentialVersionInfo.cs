@@ -1,0 +1,3 @@
+namespace Broker.Credentials;
+
+public sealed record CredentialVersionInfo(int Version, DateTimeOffset CreatedAt);

@@ -1,0 +1,28 @@
+using Broker.Core;
+
+namespace Broker.Keys;
+
+/// <summary>A stored inbound key: metadata and nothing from which the key could be recovered.</summary>
+public sealed record ApiKeyRecord(
+    string Id,
+    string Tenant,
+    string Name,
+    Role Role,
+    string Prefix,
+    IReadOnlyList<string> CredentialPatterns,
+    IReadOnlyList<string> AgentPatterns,
+    int? RateLimitPerMinute,
+    int? QuotaPerDay,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastUsedAt,
+    bool IsBootstrap)
+{
+    public KeyStatus StatusAt(DateTimeOffset now) =>
+        RevokedAt is not null ? KeyStatus.Revoked
+        : ExpiresAt is { } expires && expires <= now ? KeyStatus.Expired
+        : KeyStatus.Active;
+
+    public Caller ToCaller() => new(Id, Name, Role, Tenant, IsBootstrap, CredentialPatterns, AgentPatterns);
+}

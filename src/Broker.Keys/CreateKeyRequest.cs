@@ -1,0 +1,11 @@
+namespace Broker.Keys;
+
+public sealed record CreateKeyRequest(
+    string? Name,
+    string? Role,
+    string? Tenant,
+    IReadOnlyList<string>? Credentials,
+    IReadOnlyList<string>? Agents,
+    int? RateLimitPerMinute,
+    int? QuotaPerDay,
+    DateTimeOffset? ExpiresAt);

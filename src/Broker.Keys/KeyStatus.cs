@@ -1,0 +1,8 @@
+namespace Broker.Keys;
+
+public enum KeyStatus
+{
+    Active,
+    Revoked,
+    Expired,
+}

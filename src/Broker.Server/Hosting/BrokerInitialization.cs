@@ -1,0 +1,68 @@
+using Broker.Keys;
+using Broker.Vault;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Server.Hosting;
+
+public static class BrokerInitialization
+{
+    /// <summary>
+    /// Before serving: migrations, the key-encryption-key check, the bootstrap admin key. A wrong or missing
+    /// key-encryption key stops the start with a clear message (never garbage later).
+    /// </summary>
+    public static async Task InitializeBrokerAsync(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Broker.Startup");
+        var paths = app.Services.GetRequiredService<BrokerPaths>();
+        Directory.CreateDirectory(paths.DataDir);
+        var applied = app.Services.GetRequiredService<StoreInitializer>().Apply();
+        foreach (var name in applied)
+        {
+            logger.LogInformation("Applied migration {Migration}", name);
+        }
+
+        var readiness = app.Services.GetRequiredService<Readiness>();
+        try
+        {
+            var envelope = app.Services.GetRequiredService<EnvelopeEncryption>();
+            await KeyEncryptionKeyCheck.VerifyAsync(envelope, app.Services.GetRequiredService<IVaultCanaryStore>());
+            readiness.KeyMaterialReady();
+            logger.LogInformation("Key-encryption key {KekId} opens the store", envelope.KeyEncryptionKey.Id);
+        }
+        catch (KeyEncryptionKeyException ex)
+        {
+            readiness.KeyMaterialFailed(ex.Message);
+            logger.LogCritical("Refusing to start: {Problem}", ex.Message);
+            throw;
+        }
+
+        var options = app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
+        var issued = await app.Services.GetRequiredService<KeyService>().EnsureBootstrapAsync(options.BootstrapAdminKey);
+        if (issued is not null && options.BootstrapAdminKey is null)
+        {
+            var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!OperatingSystem.IsWindows())
+            {
+                fileOptions.UnixCreateMode = ownerOnly;
+            }
+
+            await using (var file = new FileStream(paths.AdminKeyFile, fileOptions))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(paths.AdminKeyFile, ownerOnly);
+                }
+
+                await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(issued.Secret + "\n"));
+                file.Flush(flushToDisk: true);
+            }
+
+            logger.LogInformation("Created the bootstrap admin key (prefix {Prefix}) and wrote it to {Path} (mode 0600)", issued.Key.Prefix, paths.AdminKeyFile);
+        }
+        else if (issued is not null)
+        {
+            logger.LogInformation("Registered the bootstrap admin key from Broker:BootstrapAdminKey (prefix {Prefix})", issued.Key.Prefix);
+        }
+    }
+}

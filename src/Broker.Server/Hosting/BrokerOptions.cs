@@ -1,0 +1,25 @@
+namespace Broker.Server.Hosting;
+
+/// <summary>The <c>Broker</c> configuration section (<c>Broker__X</c> in the environment).</summary>
+public sealed class BrokerOptions
+{
+    public const string Section = "Broker";
+
+    /// <summary>Where the embedded store, the Data Protection key ring and admin.key live.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>32 random bytes, base64: the key-encryption key instead of the Data Protection key ring.</summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary>A <c>brk_</c> value to use as the bootstrap admin key instead of generating one.</summary>
+    public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>The most concurrent long-polls one key may hold.</summary>
+    public int MaxLongPollsPerKey { get; set; } = 8;
+
+    /// <summary>Request bodies above this get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+using Broker.Audit;
+using Broker.Credentials;
+using Broker.Keys;
+using Broker.Server.Security;
+using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Credentials;
+using Broker.Storage.Sqlite.Keys;
+using Broker.Vault;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Server.Hosting;
+
+/// <summary>The composition root: the one place that chooses implementations (store, key-encryption key).</summary>
+public static class BrokerServiceCollectionExtensions
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var services = builder.Services;
+        services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
+        services.AddSingleton(sp => new BrokerPaths(Path.GetFullPath(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDir)));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<BrokerOptions>>((k, o) => k.Limits.MaxRequestBodySize = o.Value.MaxRequestBodyBytes);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // Framework-made problems (404, 405) get the same shape as ours: type, title, status, detail.
+            var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
+            if (ctx.ProblemDetails.Type is null || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
+            {
+                ctx.ProblemDetails.Type = Problems.TypeFor(status);
+            }
+
+            ctx.ProblemDetails.Detail ??= status switch
+            {
+                404 => "No such route.",
+                405 => "This route does not take that method.",
+                _ => ctx.ProblemDetails.Title,
+            };
+        });
+        services.AddExceptionHandler<BrokerExceptionHandler>();
+        services.AddOpenApi();
+
+        services.AddSingleton(TimeProvider.System);
+
+        // Key-encryption key: Broker:MasterKey when set, else the Data Protection key ring under the data directory.
+        services.AddDataProtection().SetApplicationName("Broker");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(sp.GetRequiredService<BrokerPaths>().KeyRingDir), sp.GetRequiredService<ILoggerFactory>())));
+        services.AddSingleton<IKeyEncryptionKey>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            return string.IsNullOrWhiteSpace(o.MasterKey)
+                ? new DataProtectionKeyEncryptionKey(sp.GetRequiredService<IDataProtectionProvider>())
+                : MasterKeyEncryptionKey.FromBase64(o.MasterKey);
+        });
+        services.AddSingleton<EnvelopeEncryption>();
+
+        // Store: SQLite, embedded (PostgreSQL drops in here).
+        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<BrokerPaths>().SqliteFile));
+        services.AddSingleton<ICredentialStore, SqliteCredentialStore>();
+        services.AddSingleton<IVaultCanaryStore, SqliteVaultCanaryStore>();
+        services.AddSingleton<IKeyStore, SqliteKeyStore>();
+        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
+        services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => SqliteMigrations.Apply(sp.GetRequiredService<SqliteDatabase>())));
+
+        services.AddSingleton<CredentialChangeSignal>();
+        services.AddSingleton<CredentialService>();
+        services.AddSingleton<KeyAuthenticator>();
+        services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();
+        services.AddSingleton<UsageTracker>();
+        services.AddSingleton<KeyService>();
+        services.AddHostedService<UsageFlushService>();
+        services.AddSingleton<LongPollLimiter>();
+
+        services.AddSingleton<IAuditLog, NullAuditLog>();
+        services.AddSingleton<RequestAudit>();
+        services.AddSingleton<IKeyUsageHistory, NullKeyUsageHistory>();
+        services.AddSingleton<Readiness>();
+        return builder;
+    }
+}

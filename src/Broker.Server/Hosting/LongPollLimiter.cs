@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Server.Hosting;
+
+/// <summary>Caps concurrent long-polls per key, so one key cannot hold the broker's waiters.</summary>
+public sealed class LongPollLimiter(IOptions<BrokerOptions> options)
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private int _total;
+
+    public int Waiting => Volatile.Read(ref _total);
+
+    public bool TryEnter(string keyId)
+    {
+        var max = options.Value.MaxLongPollsPerKey;
+        while (true)
+        {
+            var current = _counts.GetOrAdd(keyId, 0);
+            if (current >= max)
+            {
+                return false;
+            }
+
+            if (_counts.TryUpdate(keyId, current + 1, current))
+            {
+                Interlocked.Increment(ref _total);
+                return true;
+            }
+        }
+    }
+
+    public void Exit(string keyId)
+    {
+        _counts.AddOrUpdate(keyId, 0, (_, c) => Math.Max(0, c - 1));
+        Interlocked.Decrement(ref _total);
+    }
+}

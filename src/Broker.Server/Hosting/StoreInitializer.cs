@@ -1,0 +1,7 @@
+namespace Broker.Server.Hosting;
+
+/// <summary>Applies the chosen store's migrations.</summary>
+public sealed class StoreInitializer(Func<IReadOnlyList<string>> apply)
+{
+    public IReadOnlyList<string> Apply() => apply();
+}

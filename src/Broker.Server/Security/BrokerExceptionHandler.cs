@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Broker.Core;
+using Broker.Vault;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Broker.Server.Security;
+
+/// <summary>
+/// Turns every exception into problem+json. Domain errors carry messages written to be shown; anything else
+/// gets a generic message (no stack trace, no exception text that could hold a value).
+/// </summary>
+public sealed class BrokerExceptionHandler(IProblemDetailsService problems, ILogger<BrokerExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            ValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
+            {
+                Type = Problems.TypeFor(400), Title = "Invalid request", Status = 400, Detail = v.Message,
+            },
+            BrokerException b => Problems.Create(StatusOf(b.Kind), TitleOf(b.Kind), b.Message),
+            KeyEncryptionKeyException => Problems.Create(503, "Key material unavailable", "The broker cannot use its key-encryption key; see the server log."),
+            CryptographicException => Problems.Create(503, "Key material unavailable", "A stored value failed to decrypt; see the server log."),
+            BadHttpRequestException { StatusCode: 413 } => Problems.Create(413, "Payload Too Large", "The request body is larger than 64 KiB."),
+            BadHttpRequestException bad => Problems.Create(bad.StatusCode, "Invalid request", "The request could not be read: the body must be JSON of this route's shape (check field names and types)."),
+            _ => Problems.Create(500, "Internal Server Error", "An unexpected error occurred; it was logged with the request id."),
+        };
+
+        if (problem.Status >= 500)
+        {
+            // The exception type and stack, never its data; messages of our own exceptions hold no secrets.
+            logger.LogError(exception, "Request {RequestId} failed with {Status}", context.TraceIdentifier, problem.Status);
+        }
+
+        problem.Extensions["requestId"] = context.TraceIdentifier;
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = null });
+    }
+
+    private static int StatusOf(BrokerErrorKind kind) => kind switch
+    {
+        BrokerErrorKind.Validation => 400,
+        BrokerErrorKind.NotFound => 404,
+        BrokerErrorKind.Forbidden => 403,
+        BrokerErrorKind.Conflict => 409,
+        BrokerErrorKind.PreconditionFailed => 412,
+        BrokerErrorKind.Unavailable => 503,
+        BrokerErrorKind.Upstream => 502,
+        _ => 500,
+    };
+
+    private static string TitleOf(BrokerErrorKind kind) => kind switch
+    {
+        BrokerErrorKind.Validation => "Invalid request",
+        BrokerErrorKind.NotFound => "Not Found",
+        BrokerErrorKind.Forbidden => "Forbidden",
+        BrokerErrorKind.Conflict => "Conflict",
+        BrokerErrorKind.PreconditionFailed => "Precondition Failed",
+        BrokerErrorKind.Unavailable => "Service Unavailable",
+        BrokerErrorKind.Upstream => "Bad Gateway",
+        _ => "Error",
+    };
+}

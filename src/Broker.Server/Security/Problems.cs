@@ -1,0 +1,53 @@
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Broker.Server.Security;
+
+/// <summary>problem+json bodies (RFC 9457). No body ever carries a secret value or a presented key.</summary>
+public static class Problems
+{
+    public const string ContentType = "application/problem+json";
+
+    public static string TypeFor(int status) => status switch
+    {
+        400 => "urn:broker:problem:invalid-request",
+        401 => "urn:broker:problem:unauthenticated",
+        403 => "urn:broker:problem:forbidden",
+        404 => "urn:broker:problem:not-found",
+        405 => "urn:broker:problem:method-not-allowed",
+        409 => "urn:broker:problem:conflict",
+        412 => "urn:broker:problem:precondition-failed",
+        413 => "urn:broker:problem:body-too-large",
+        429 => "urn:broker:problem:rate-limited",
+        502 => "urn:broker:problem:upstream-failed",
+        503 => "urn:broker:problem:unavailable",
+        _ => "urn:broker:problem:error",
+    };
+
+    public static ProblemDetails Create(int status, string title, string detail) => new()
+    {
+        Type = TypeFor(status),
+        Title = title,
+        Status = status,
+        Detail = detail,
+    };
+
+    /// <summary>The one 401 body, byte for byte the same for a missing, unknown, revoked or expired key.</summary>
+    public static readonly byte[] Unauthenticated = Encoding.UTF8.GetBytes(
+        """{"type":"urn:broker:problem:unauthenticated","title":"Unauthorized","status":401,"detail":"A valid key is required: Authorization: Bearer <key>."}""");
+
+    public static Task WriteUnauthenticatedAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        context.Response.ContentType = ContentType;
+        context.Response.ContentLength = Unauthenticated.Length;
+        return context.Response.Body.WriteAsync(Unauthenticated).AsTask();
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(Create(status, title, detail), (System.Text.Json.JsonSerializerOptions?)null, ContentType);
+    }
+}
