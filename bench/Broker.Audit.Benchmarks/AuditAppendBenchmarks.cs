@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Audit;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -28,25 +29,20 @@ public class AuditAppendBenchmarks
     {
         _directory = Path.Combine(Path.GetTempPath(), "broker-audit-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "broker.db"), Pooling = true }.ToString();
-        using (var connection = new SqliteConnection(connectionString))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode = WAL;" + File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "migrations", "0003_audit.sql"));
-            command.ExecuteNonQuery();
-        }
+        var database = new SqliteDatabase(Path.Combine(_directory, "broker.db"));
+        SqliteMigrations.Apply(database);
 
-        var pragmas = $"PRAGMA synchronous = {(Synchronous == "FULL" ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 5000;";
-        var store = new SqliteAuditStore(async ct =>
-        {
-            var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync(ct);
-            using var command = connection.CreateCommand();
-            command.CommandText = pragmas;
-            await command.ExecuteNonQueryAsync(ct);
-            return connection;
-        });
+        // FULL is what the broker runs (SqliteDatabase); NORMAL shows what the fsync costs.
+        var store = Synchronous == "FULL"
+            ? new SqliteAuditStore(database)
+            : new SqliteAuditStore(async ct =>
+            {
+                var connection = await database.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA synchronous = NORMAL;";
+                await command.ExecuteNonQueryAsync(ct);
+                return connection;
+            });
         _log = new GroupCommitAuditLog(store, [], Options.Create(new AuditOptions()), TimeProvider.System);
         _entries = Enumerable.Range(0, Concurrency).Select(i => new AuditEntry(
             "tenant-" + (i % 4),

@@ -13,7 +13,7 @@ public sealed class GroupCommitAuditLogTests
     public async Task ManyConcurrentRecords_AllDurable_OneValidChainPerTenant_InOrder()
     {
         using var db = new SqliteTestDatabase();
-        var store = new SqliteAuditStore(db.ConnectionString);
+        var store = db.NewStore();
         string[] tenants = ["alpha", "beta", "gamma"];
         const int producersPerTenant = 8;
         const int perProducer = 50;

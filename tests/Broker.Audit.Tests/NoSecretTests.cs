@@ -24,7 +24,7 @@ public sealed class NoSecretTests
             ["Broker:Audit:MaxBatchSize"] = "64",
             ["Broker:Audit:ValueHmacKey"] = Convert.ToBase64String(new byte[32]),
         }).Build();
-        services.AddSingleton<IAuditStore>(new SqliteAuditStore(db.ConnectionString));
+        services.AddSingleton<IAuditStore>(db.NewStore());
         services.AddBrokerAudit(configuration);
 
         await using (var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }))

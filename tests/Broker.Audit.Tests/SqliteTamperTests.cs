@@ -14,7 +14,7 @@ public sealed class SqliteTamperTests : IDisposable
 
     public SqliteTamperTests()
     {
-        _store = new SqliteAuditStore(_db.ConnectionString);
+        _store = _db.NewStore();
         _verifier = new AuditVerifier(_store);
     }
 

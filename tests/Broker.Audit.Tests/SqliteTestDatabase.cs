@@ -1,32 +1,30 @@
+using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Audit;
 using Microsoft.Data.Sqlite;
 
 namespace Broker.Audit.Tests;
 
-/// <summary>A real SQLite file in a temp directory with the audit migration applied.</summary>
+/// <summary>A real SQLite file in a temp directory, migrated by the broker's own runner (0003_audit included).</summary>
 internal sealed class SqliteTestDatabase : IDisposable
 {
-    private readonly string _directory;
-
     public SqliteTestDatabase()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "broker-audit-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-        FilePath = Path.Combine(_directory, "broker.db");
-        ConnectionString = new SqliteConnectionStringBuilder { DataSource = FilePath, Pooling = true }.ToString();
-        var migration = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "migrations", "0003_audit.sql"));
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;" + migration;
-        command.ExecuteNonQuery();
+        DirectoryPath = Path.Combine(Path.GetTempPath(), "broker-audit-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DirectoryPath);
+        Database = new SqliteDatabase(Path.Combine(DirectoryPath, "broker.db"));
+        SqliteMigrations.Apply(Database);
+        ConnectionString = new SqliteConnectionStringBuilder { DataSource = Database.Path, Pooling = false }.ToString();
     }
 
-    public string FilePath { get; }
+    public string DirectoryPath { get; }
 
-    public string DirectoryPath => _directory;
+    public SqliteDatabase Database { get; }
 
+    /// <summary>For a separate connection, as an attacker with the file would have.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>A separate connection, as an attacker with the file would have.</summary>
+    public SqliteAuditStore NewStore() => new(Database);
+
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(ConnectionString);
@@ -46,14 +44,10 @@ internal sealed class SqliteTestDatabase : IDisposable
 
     public void Dispose()
     {
-        using (var connection = new SqliteConnection(ConnectionString))
-        {
-            SqliteConnection.ClearPool(connection);
-        }
-
+        SqliteConnection.ClearAllPools();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(DirectoryPath, recursive: true);
         }
         catch (IOException)
         {

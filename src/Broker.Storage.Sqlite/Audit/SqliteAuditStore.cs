@@ -38,9 +38,9 @@ public sealed class SqliteAuditStore : IAuditStore
         _open = open;
     }
 
-    /// <summary>Opens its own connections to <paramref name="connectionString"/> with WAL and <c>synchronous=FULL</c>.</summary>
-    public SqliteAuditStore(string connectionString)
-        : this(ct => OpenConfiguredAsync(connectionString, ct))
+    /// <summary>On the broker's database (WAL, <c>synchronous=FULL</c>); migration 0003 must have been applied.</summary>
+    public SqliteAuditStore(SqliteDatabase database)
+        : this((database ?? throw new ArgumentNullException(nameof(database))).OpenAsync)
     {
     }
 
@@ -128,24 +128,6 @@ public sealed class SqliteAuditStore : IAuditStore
             $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND value_hmac = @valueHmac ORDER BY id DESC LIMIT @limit",
             new { tenant, valueHmac, limit },
             cancellationToken);
-
-    private static async Task<SqliteConnection> OpenConfiguredAsync(string connectionString, CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
 
     private async Task<IReadOnlyList<AuditRecord>> ReadAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
