@@ -37,7 +37,8 @@ public static class AuditServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AuditOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<GroupCommitAuditLog>>()));
-        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<GroupCommitAuditLog>());
+        // Add, not TryAdd: replaces a placeholder IAuditLog registered earlier.
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<GroupCommitAuditLog>());
         services.AddHostedService<AuditLogLifetime>();
         services.TryAddSingleton<AuditVerifier>();
         services.TryAddSingleton<AuditQueries>();

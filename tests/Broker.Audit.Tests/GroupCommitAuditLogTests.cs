@@ -66,6 +66,22 @@ public sealed class GroupCommitAuditLogTests
     }
 
     [Fact]
+    public async Task RecordManyAsync_SharesOneCommit()
+    {
+        var store = new GatedAuditStore(new InMemoryAuditStore());
+        await using var log = NewLog(store);
+        var entered = store.Close();
+        var first = log.RecordAsync(Entries.Read("t1", 0)).AsTask();
+        await entered;
+
+        var many = ((IAuditLog)log).RecordManyAsync([.. Enumerable.Range(1, 10).Select(i => Entries.Read("t1", i))]).AsTask();
+        store.Release();
+        await Task.WhenAll(first, many);
+
+        Assert.Equal([1, 10], store.BatchSizes);
+    }
+
+    [Fact]
     public async Task RecordAsync_CompletesOnlyAfterTheCommit()
     {
         var inner = new InMemoryAuditStore();
