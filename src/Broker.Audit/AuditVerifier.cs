@@ -17,11 +17,13 @@ public sealed class AuditVerifier(IAuditStore store)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         var previous = AuditChainHead.Genesis;
+        // Start below every id, so a row moved to id 0 or below is read (and fails) rather than hidden.
+        var cursor = long.MinValue;
         long count = 0;
         long? brokenAt = null;
         while (true)
         {
-            var page = await store.ReadChainAsync(tenant, previous.Id, PageSize, cancellationToken).ConfigureAwait(false);
+            var page = await store.ReadChainAsync(tenant, cursor, PageSize, cancellationToken).ConfigureAwait(false);
             foreach (var record in page)
             {
                 count++;
@@ -30,8 +32,9 @@ public sealed class AuditVerifier(IAuditStore store)
                     brokenAt = record.Id;
                 }
 
-                // Continue from what is there (ids only grow within a page), so the count covers the whole stored chain.
+                // Continue from what is there, so the count covers the whole stored chain.
                 previous = record.AsHead;
+                cursor = record.Id;
             }
 
             if (page.Count < PageSize)

@@ -246,6 +246,8 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
             foreach (var pending in batch)
             {
                 pending.TrySetException(new AuditUnavailableException("The audit record could not be written; the operation was not performed.", failure));
+                // A waiter that was cancelled no longer observes its task; mark the exception seen.
+                _ = pending.Task.Exception;
             }
 
             return;

@@ -18,6 +18,7 @@ public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private FileStream? _stream;
+    private long _size;
 
     public JsonlFileAuditSink(string path, long maxBytes, int maxFiles = 10)
     {
@@ -48,7 +49,7 @@ public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
                 }
 
                 _buffer.Write("\n"u8);
-                if (stream.Length > 0 && stream.Length + _buffer.WrittenCount > _maxBytes)
+                if (_size > 0 && _size + _buffer.WrittenCount > _maxBytes)
                 {
                     await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                     await stream.DisposeAsync().ConfigureAwait(false);
@@ -58,6 +59,7 @@ public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
                 }
 
                 await stream.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                _size += _buffer.WrittenCount;
             }
 
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -123,6 +125,8 @@ public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        return new FileStream(_path, options);
+        var stream = new FileStream(_path, options);
+        _size = stream.Length;
+        return stream;
     }
 }

@@ -100,6 +100,27 @@ public sealed class SqliteTamperTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_RecordMovedBelowIdOne_IsStillReadAndFails()
+    {
+        await WriteAsync("t1", 3);
+
+        _db.Tamper("UPDATE audit_records SET id = -1 WHERE tenant = 't1' AND id = 1");
+
+        Assert.Equal(new AuditVerification(false, 3, -1), await _verifier.VerifyAsync("t1"));
+    }
+
+    [Fact]
+    public async Task Verify_LongChain_PagesThroughEveryRecord()
+    {
+        await WriteAsync("t1", 2_345);
+
+        Assert.Equal(new AuditVerification(true, 2_345, null), await _verifier.VerifyAsync("t1"));
+
+        _db.Tamper("UPDATE audit_records SET reason = 'x' WHERE tenant = 't1' AND id = 2001");
+        Assert.Equal(new AuditVerification(false, 2_345, 2001), await _verifier.VerifyAsync("t1"));
+    }
+
+    [Fact]
     public async Task Triggers_RefuseUpdateAndDelete_ThroughTheNormalPath()
     {
         await WriteAsync("t1", 2);
@@ -181,6 +202,6 @@ public sealed class SqliteTamperTests : IDisposable
             await Task.WhenAll(Enumerable.Range(1, count).Select(i => log.RecordAsync(Entries.Read(tenant, i)).AsTask()));
         }
 
-        return await _store.ReadChainAsync(tenant, 0, 1000, CancellationToken.None);
+        return await _store.ReadChainAsync(tenant, 0, 10_000, CancellationToken.None);
     }
 }
