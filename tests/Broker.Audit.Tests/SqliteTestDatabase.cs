@@ -44,7 +44,8 @@ internal sealed class SqliteTestDatabase : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        // Pools are not cleared: clearing every pool races other tests' connections, and on Unix an open
+        // handle does not stop the directory from being deleted.
         try
         {
             Directory.Delete(DirectoryPath, recursive: true);
