@@ -7,6 +7,10 @@ builder.AddBroker();
 
 var app = builder.Build();
 await app.InitializeBrokerAsync();
+if (await RewrapCommand.TryRunAsync(app, args))
+{
+    return;
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -19,6 +23,7 @@ app.MapCredentialsApi();
 app.MapAgentCredentialsApi();
 app.MapKeysApi();
 app.MapInboundApi();
+app.MapTokensApi();
 app.MapOpenApi();
 
 await app.RunAsync();

@@ -19,10 +19,12 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
     public const string AdminKey = "brk_test-bootstrap-admin-key-0123456789";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsDataDir;
 
     public BrokerApp(FakeTimeProvider? time = null, Dictionary<string, string?>? settings = null, bool bootstrapKey = true, string? dataDir = null)
     {
         Time = time;
+        _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
         _settings = new Dictionary<string, string?>(settings ?? []) { ["Broker:DataDir"] = DataDir };
         if (bootstrapKey)
@@ -83,6 +85,11 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -92,6 +99,8 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
         {
         }
     }
+
+    public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
 
     public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");

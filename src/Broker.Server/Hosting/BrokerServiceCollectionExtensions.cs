@@ -2,6 +2,10 @@ using System.Text.Json.Serialization;
 using Broker.Audit;
 using Broker.Credentials;
 using Broker.Keys;
+using Broker.Minting.Signing;
+using Broker.Minting.Sts;
+using Broker.Minting.Tokens;
+using Broker.Storage.Sqlite.SigningKeys;
 using Broker.Server.Security;
 using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Credentials;
@@ -78,6 +82,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IVaultCanaryStore, SqliteVaultCanaryStore>();
         services.AddSingleton<IKeyStore, SqliteKeyStore>();
         services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
+        services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => SqliteMigrations.Apply(sp.GetRequiredService<SqliteDatabase>())));
 
         services.AddSingleton<CredentialChangeSignal>();
@@ -88,6 +93,12 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<KeyService>();
         services.AddHostedService<UsageFlushService>();
         services.AddSingleton<LongPollLimiter>();
+
+        // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
+        services.AddBrokerMinting(builder.Configuration);
+        services.AddSingleton<IAwsBaseCredentialSource, CredentialStoreAwsSource>();
+        var firstUrl = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? DefaultUrl;
+        services.PostConfigure<TokenOptions>(o => o.Issuer ??= firstUrl);
 
         services.AddSingleton<IAuditLog, NullAuditLog>();
         services.AddSingleton<RequestAudit>();

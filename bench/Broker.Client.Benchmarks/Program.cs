@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Client.Benchmarks.CacheBenchmarks).Assembly).Run(args);

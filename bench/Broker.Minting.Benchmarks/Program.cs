@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Minting.Benchmarks.MintBenchmarks).Assembly).Run(args);

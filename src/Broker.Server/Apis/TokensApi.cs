@@ -1,0 +1,101 @@
+using Broker.Audit;
+using Broker.Core;
+using Broker.Minting.Signing;
+using Broker.Minting.Sts;
+using Broker.Minting.Tokens;
+using Broker.Server.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Broker.Server.Apis;
+
+/// <summary>Just-in-time credentials: task-scoped ES256 tokens, STS session credentials, and the keys that verify tokens.</summary>
+public static class TokensApi
+{
+    public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/tokens", MintTokenAsync).WithTags("Just in time").RequireRole(Role.Agent)
+            .WithSummary("Mint a short-lived ES256 JWT for one audience and task (ttlSeconds 5..3600, default 60).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/sts", MintStsAsync).WithTags("Just in time").RequireRole(Role.Agent)
+            .WithSummary("AWS STS session credentials for one task, narrowed by a session policy, from a stored aws credential.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/signing-keys/rotate", RotateSigningKeyAsync).WithTags("Just in time").RequireRole(Role.Admin)
+            .WithSummary("Rotate the token signing key now; the previous public key stays in JWKS until its tokens have expired.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        app.MapGet("/.well-known/jwks.json", JwksAsync).WithTags("Just in time").WithSummary("The public keys that verify every unexpired token.");
+        app.MapGet("/.well-known/openid-configuration", Discovery).WithTags("Just in time").WithSummary("Discovery: issuer and jwks_uri.");
+        return app;
+    }
+
+    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] TokenRequest body, HttpContext http, TokenMinter minter, RequestAudit audit, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var target = string.IsNullOrEmpty(body.Audience) || body.Audience.Length > 256 ? "(invalid)" : body.Audience;
+        TokenResult token;
+        try
+        {
+            token = await minter.MintAsync(caller, body, cancellationToken);
+        }
+        catch (BrokerException ex)
+        {
+            await audit.RecordAsync(http, AuditActions.TokenMint, target, ex.Kind == BrokerErrorKind.Validation ? AuditOutcomes.Denied : AuditOutcomes.Error, ex.Kind.ToString().ToLowerInvariant());
+            throw;
+        }
+
+        // Fail closed: the token leaves only once its mint is durable in the audit trail.
+        await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditOutcomes.Allowed, "jti=" + token.Jti);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
+    }
+
+    public static async Task<Ok<StsResponse>> MintStsAsync([FromBody] StsRequest body, HttpContext http, StsMinter minter, RequestAudit audit, CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var target = body.Credential is { Length: > 0 and <= 128 } c && Names.IsValidCredentialName(c) ? c : "(invalid)";
+        StsResult result;
+        try
+        {
+            result = await minter.MintAsync(caller, body, cancellationToken);
+        }
+        catch (BrokerException ex)
+        {
+            var outcome = ex.Kind is BrokerErrorKind.Upstream or BrokerErrorKind.Unavailable ? AuditOutcomes.Error : AuditOutcomes.Denied;
+            await audit.RecordAsync(http, AuditActions.StsMint, target, outcome, ex.Kind.ToString().ToLowerInvariant());
+            throw;
+        }
+
+        await audit.RecordAsync(http, AuditActions.StsMint, target, AuditOutcomes.Allowed, result.AssumedRoleArn);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
+    }
+
+    public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(SigningKeyManager keys, CancellationToken cancellationToken)
+    {
+        var snapshot = await keys.RotateAsync(cancellationToken);
+        return TypedResults.Ok(new SigningKeyRotatedResponse(snapshot.Current.Kid));
+    }
+
+    public static async Task<IResult> JwksAsync(JwksProvider jwks, HttpContext http, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.CacheControl = "public, max-age=60";
+        return Results.Text(await jwks.GetJwksAsync(cancellationToken), "application/json");
+    }
+
+    public static Ok<OpenIdConfiguration> Discovery(JwksProvider jwks) => TypedResults.Ok(jwks.GetDiscoveryDocument());
+}
+
+public sealed record TokenResponse(string Token, string TokenType, DateTimeOffset ExpiresAt, string Jti)
+{
+    public override string ToString() => $"TokenResponse {{ Jti = {Jti} }}";
+}
+
+public sealed record StsResponse(string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration, string AssumedRoleArn)
+{
+    public override string ToString() => $"StsResponse {{ AssumedRoleArn = {AssumedRoleArn} }}";
+}
+
+public sealed record SigningKeyRotatedResponse(string Kid);

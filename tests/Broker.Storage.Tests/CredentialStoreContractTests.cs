@@ -1,0 +1,118 @@
+using Broker.Credentials;
+using Broker.Vault;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broker.Storage.Tests;
+
+public sealed class CredentialStoreContractTests
+{
+    private static CredentialService Service(TestStores stores, out EnvelopeEncryption envelope)
+    {
+        envelope = new EnvelopeEncryption(new MasterKeyEncryptionKey(new byte[32]));
+        return new CredentialService(stores.Credentials, envelope, new CredentialChangeSignal(), new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task Write_Versions_Unchanged_IfMatch(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        Assert.Equal(CredentialWriteOutcome.Created, (await service.PutAsync("t", "a", null, "v1-value", null, null, null)).Outcome);
+        Assert.Equal(CredentialWriteOutcome.Unchanged, (await service.PutAsync("t", "a", null, "v1-value", null, null, null)).Outcome);
+        var second = await service.PutAsync("t", "a", null, "v2-value", null, null, null);
+        Assert.Equal(CredentialWriteOutcome.NewVersion, second.Outcome);
+        Assert.Equal(2, second.Credential!.Version);
+        Assert.Equal(CredentialWriteOutcome.PreconditionFailed, (await service.PutAsync("t", "a", null, "v3-value", null, null, 1)).Outcome);
+        Assert.Equal(CredentialWriteOutcome.NewVersion, (await service.PutAsync("t", "a", null, "v3-value", null, null, 2)).Outcome);
+        Assert.Equal("v3-value", (await service.ReadAsync("t", "a", null))!.Value);
+        Assert.Equal([1, 2, 3], (await stores.Credentials.ListVersionsAsync("t", "a", "")).Select(v => v.Version));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task Tenants_AreIsolatedInTheStore(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        await service.PutAsync("t1", "shared", null, "t1-value", null, null, null);
+        Assert.Null(await stores.Credentials.GetAsync("t2", "shared", ""));
+        Assert.Empty(await stores.Credentials.ListAsync("t2"));
+        Assert.Empty((await stores.Credentials.GetChangesAsync("t2", null)).Changed);
+        Assert.False(await stores.Credentials.DeleteAsync("t2", "shared", null, DateTimeOffset.UtcNow));
+        Assert.NotNull(await stores.Credentials.GetAsync("t1", "shared", ""));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task ChangeFeed_TracksSharedValuesOnly(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        await service.PutAsync("t", "a", null, "a-value-1", null, null, null);
+        var cursor = await service.GetCursorAsync("t");
+        await service.PutAsync("t", "a", "alice", "alice-value", null, null, null);
+        Assert.Equal(cursor, await service.GetCursorAsync("t"));
+        await service.PutAsync("t", "b", null, "b-value-1", null, null, null);
+        await service.DeleteAsync("t", "a", null);
+        var changes = await service.GetChangesAsync("t", cursor);
+        Assert.Equal(["b"], changes.Changed.Select(c => c.Name));
+        Assert.Equal(["a"], changes.Removed);
+        Assert.True(changes.Cursor > cursor);
+        Assert.Null(await stores.Credentials.GetAsync("t", "a", "alice"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task CiphertextMovedToAnotherRow_FailsToDecrypt(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        await service.PutAsync("t", "a", null, "value-of-a", null, null, null);
+        await service.PutAsync("t", "b", null, "value-of-b", null, null, null);
+        var a = (await stores.Credentials.GetAsync("t", "a", ""))!;
+        var b = (await stores.Credentials.GetAsync("t", "b", ""))!;
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => service.Decrypt(b with { Value = a.Value }));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task RewrapAll_MovesEveryValueToANewKek_WithoutChangingValues(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out var oldEnvelope);
+        for (var i = 0; i < 5; i++)
+        {
+            await service.PutAsync("t", $"c{i}", null, $"value-{i}", null, null, null);
+            await service.PutAsync("t", $"c{i}", "bob", $"bob-{i}", null, null, null);
+        }
+
+        await KeyEncryptionKeyCheck.VerifyAsync(oldEnvelope, stores.Canary);
+        var newKek = new MasterKeyEncryptionKey(Enumerable.Repeat((byte)7, 32).ToArray());
+        var newEnvelope = new EnvelopeEncryption(newKek);
+        var count = await stores.Credentials.RewrapAllAsync((wrapped, _) => (newEnvelope.Rewrap(oldEnvelope.KeyEncryptionKey, wrapped), newKek.Id));
+        Assert.Equal(10, count);
+
+        var rewrapped = new CredentialService(stores.Credentials, newEnvelope, new CredentialChangeSignal(), TimeProvider.System);
+        await KeyEncryptionKeyCheck.VerifyAsync(newEnvelope, stores.Canary);
+        await Assert.ThrowsAsync<KeyEncryptionKeyException>(() => KeyEncryptionKeyCheck.VerifyAsync(oldEnvelope, stores.Canary));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal($"value-{i}", (await rewrapped.ReadAsync("t", $"c{i}", null))!.Value);
+            Assert.Equal($"bob-{i}", (await rewrapped.ReadAsync("t", $"c{i}", "bob"))!.Value);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    public async Task ConcurrentWriters_NeverLoseAVersion(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await service.PutAsync("t", "hot", null, "value-" + i, null, null, null, ct));
+        var versions = await stores.Credentials.ListVersionsAsync("t", "hot", "");
+        Assert.Equal(Enumerable.Range(1, 40), versions.Select(v => v.Version));
+        Assert.Equal(40, (await service.GetChangesAsync("t", 0)).Cursor);
+    }
+}
