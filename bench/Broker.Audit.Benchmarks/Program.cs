@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Audit.Benchmarks.AuditAppendBenchmarks).Assembly).Run(args);
