@@ -24,6 +24,7 @@ app.MapAgentCredentialsApi();
 app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
+app.MapAuditApi();
 app.MapOpenApi();
 
 await app.RunAsync();

@@ -87,11 +87,8 @@ public static class AgentCredentialsApi
             values.Add(new AgentCredentialResponse(value.Name, value.Kind, value.Version, value.Value, value.UpdatedAt));
         }
 
-        // Fail closed: values leave only after their reads are durable in the audit trail.
-        foreach (var value in values)
-        {
-            await audit.RecordAsync(http, AuditActions.CredentialRead, value.Name, AuditOutcomes.Allowed, "v" + value.Version.ToString(CultureInfo.InvariantCulture));
-        }
+        // Fail closed: values leave only after their reads are durable in the audit trail (one shared commit).
+        await audit.RecordReadsAsync(http, values.Select(v => (v.Name, v.Version, v.Value)));
 
         http.Response.Headers.ETag = ETagOf(changes.Cursor);
         http.Response.Headers.CacheControl = "no-store";
@@ -116,7 +113,7 @@ public static class AgentCredentialsApi
             return CredentialsApi.NotFound(name);
         }
 
-        await audit.RecordAsync(http, AuditActions.CredentialRead, target, AuditOutcomes.Allowed, "v" + value.Version.ToString(CultureInfo.InvariantCulture));
+        await audit.RecordReadsAsync(http, [(target, value.Version, value.Value)]);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new AgentCredentialResponse(value.Name, value.Kind, value.Version, value.Value, value.UpdatedAt));
     }

@@ -127,4 +127,4 @@ public sealed record KeyListResponse(IReadOnlyList<KeyListItem> Items);
 
 public sealed record RevokedKeyResponse(string Id, string Status, DateTimeOffset RevokedAt);
 
-public sealed record LeakedKeyResponse(string Id, string Name, string Role, string Status, DateTimeOffset RevokedAt, DateTimeOffset? LastUsedAt, IReadOnlyList<AuditRecordResponse> RecentUse);
+public sealed record LeakedKeyResponse(string Id, string Name, string Role, string Status, DateTimeOffset RevokedAt, DateTimeOffset? LastUsedAt, IReadOnlyList<AuditRecord> RecentUse);

@@ -10,6 +10,8 @@ using Broker.Server.Security;
 using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Credentials;
 using Broker.Storage.Sqlite.Keys;
+using Broker.Storage.Sqlite.Audit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Broker.Vault;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -100,9 +102,12 @@ public static class BrokerServiceCollectionExtensions
         var firstUrl = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? DefaultUrl;
         services.PostConfigure<TokenOptions>(o => o.Issuer ??= firstUrl);
 
-        services.AddSingleton<IAuditLog, NullAuditLog>();
+        // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
+        services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddBrokerAudit(builder.Configuration);
+        services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
         services.AddSingleton<RequestAudit>();
-        services.AddSingleton<IKeyUsageHistory, NullKeyUsageHistory>();
+        services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
         services.AddSingleton<Readiness>();
         return builder;
     }
