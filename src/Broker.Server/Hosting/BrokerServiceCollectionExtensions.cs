@@ -106,6 +106,11 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddBrokerAudit(builder.Configuration);
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
+        if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
+        {
+            services.AddSingleton<IAuditLog, DisabledAuditLog>();
+        }
+
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
         services.AddSingleton<Readiness>();
