@@ -34,6 +34,9 @@ public static class BrokerServiceCollectionExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Defaults in code: the content root is where the broker was started, which may hold no appsettings.json.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.AddSingleton(sp => new BrokerPaths(Path.GetFullPath(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDir)));
