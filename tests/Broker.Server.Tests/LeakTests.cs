@@ -31,7 +31,7 @@ public sealed class LeakTests
         meters.SetMeasurementEventCallback<double>((i, _, tags, _) => telemetry.Enqueue(i.Name + " " + string.Join(" ", tags.ToArray().Select(t => t.Key + "=" + t.Value))));
         meters.Start();
 
-        var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Broker:Aws:ServiceUrl"] = "http://127.0.0.1:9" };
+        var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace", ["Broker:Aws:ServiceUrl"] = "http://127.0.0.1:9" };
         using var app = new BrokerApp(settings: settings, services: s => s.AddLogging(b => b.AddProvider(new CapturingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)));
 
         var secretValue = "sk-LEAKCHECK-" + Guid.NewGuid().ToString("N");

@@ -35,7 +35,10 @@ public static class BrokerServiceCollectionExtensions
         }
 
         // Defaults in code: the content root is where the broker was started, which may hold no appsettings.json.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
 
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
