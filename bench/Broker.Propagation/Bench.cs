@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Broker.Propagation;
 
 /// <summary>
-/// Usage: <c>Broker.Propagation [all|propagation|idle] [--clients 50] [--rotations 100] [--idle-clients 1000] [--window 10]</c>.
+/// Usage: <c>Broker.Propagation [all|propagation|revocation|idle] [--clients 50] [--rotations 100] [--idle-clients 1000] [--window 10]</c>.
 /// Run in Release: <c>dotnet run -c Release --project bench/Broker.Propagation -- all</c>.
 /// </summary>
 /// <remarks>Not named Program: that is the broker's entry point, which this tool hosts.</remarks>
@@ -25,6 +25,11 @@ internal static class Bench
         if (mode is "all" or "propagation")
         {
             await PropagationBenchmark.RunAsync(Option("--clients", 50), Option("--rotations", 100));
+        }
+
+        if (mode is "all" or "revocation")
+        {
+            await RevocationBenchmark.RunAsync(Option("--trials", 50));
         }
 
         if (mode is "all" or "idle")
