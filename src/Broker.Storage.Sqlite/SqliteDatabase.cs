@@ -30,8 +30,9 @@ public sealed class SqliteDatabase
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
+        command.CommandText = "PRAGMA journal_mode=WAL; " + ConnectionPragmas;
         command.ExecuteNonQuery();
+        Initialized.AddOrUpdate(connection.Handle!, Marker);
         return connection;
     }
 
@@ -39,9 +40,20 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Pragmas are per physical connection: a pooled one reuses its native handle, already set up.
+        if (!Initialized.TryGetValue(connection.Handle!, out _))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = ConnectionPragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Initialized.AddOrUpdate(connection.Handle!, Marker);
+        }
+
         return connection;
     }
+
+    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
+    private static readonly object Marker = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Initialized = new();
 }

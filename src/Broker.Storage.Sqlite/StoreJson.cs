@@ -6,8 +6,10 @@ internal static class StoreJson
 {
     public static string Write<T>(T value) => JsonSerializer.Serialize(value);
 
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
     public static IReadOnlyDictionary<string, string> ReadLabels(string json) =>
-        JsonSerializer.Deserialize<SortedDictionary<string, string>>(json) ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+        json == "{}" ? NoLabels : JsonSerializer.Deserialize<SortedDictionary<string, string>>(json) ?? NoLabels;
 
     public static IReadOnlyList<string> ReadList(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
 }

@@ -15,13 +15,25 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
         JOIN credential_versions v ON v.tenant = c.tenant AND v.name = c.name AND v.subject = c.subject AND v.version = c.current_version
         """;
 
+    /// <summary>The hot read (every agent read): a plain bound command, no Dapper mapping (several times cheaper per LIMITS.md).</summary>
     public async Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            SelectCurrent + " WHERE c.tenant = @tenant AND c.name = @name AND c.subject = @subject",
-            new { tenant, name, subject }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row?.ToRecord();
+        await using var command = connection.CreateCommand();
+        command.CommandText = SelectCurrent + " WHERE c.tenant = $tenant AND c.name = $name AND c.subject = $subject";
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$subject", subject);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new CredentialRecord(
+            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), StoreJson.ReadLabels(reader.GetString(4)),
+            reader.GetInt32(5), UnixMs.To(reader.GetInt64(6)), UnixMs.To(reader.GetInt64(7)),
+            new SealedValue((byte[])reader.GetValue(8), (byte[])reader.GetValue(9), reader.GetString(10)));
     }
 
     public async Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default)
