@@ -12,7 +12,7 @@ public sealed class MasterKeyEncryptionKey : IKeyEncryptionKey, IDisposable
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private static readonly byte[] WrapContext = "broker.vault.kek.v1"u8.ToArray();
-    private readonly AesGcm _aes;
+    private readonly byte[] _key;
 
     public MasterKeyEncryptionKey(ReadOnlySpan<byte> masterKey)
     {
@@ -21,7 +21,8 @@ public sealed class MasterKeyEncryptionKey : IKeyEncryptionKey, IDisposable
             throw new KeyEncryptionKeyException("The master key must be exactly 32 bytes (256 bits), base64-encoded.");
         }
 
-        _aes = new AesGcm(masterKey, TagSize);
+        // An AesGcm instance is not safe for concurrent use (one native context): a new one per operation.
+        _key = masterKey.ToArray();
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(masterKey, "broker.vault.kek.id"u8, mac);
         Id = "mk:" + Convert.ToHexStringLower(mac[..8]);
@@ -57,7 +58,8 @@ public sealed class MasterKeyEncryptionKey : IKeyEncryptionKey, IDisposable
         var output = new byte[NonceSize + dataKey.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        _aes.Encrypt(nonce, dataKey, output.AsSpan(NonceSize, dataKey.Length), output.AsSpan(NonceSize + dataKey.Length), WrapContext);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, dataKey, output.AsSpan(NonceSize, dataKey.Length), output.AsSpan(NonceSize + dataKey.Length), WrapContext);
         return output;
     }
 
@@ -72,7 +74,8 @@ public sealed class MasterKeyEncryptionKey : IKeyEncryptionKey, IDisposable
         var dataKey = new byte[length];
         try
         {
-            _aes.Decrypt(wrappedKey[..NonceSize], wrappedKey.Slice(NonceSize, length), wrappedKey[(NonceSize + length)..], dataKey, WrapContext);
+            using var aes = new AesGcm(_key, TagSize);
+            aes.Decrypt(wrappedKey[..NonceSize], wrappedKey.Slice(NonceSize, length), wrappedKey[(NonceSize + length)..], dataKey, WrapContext);
         }
         catch (AuthenticationTagMismatchException ex)
         {
@@ -82,5 +85,5 @@ public sealed class MasterKeyEncryptionKey : IKeyEncryptionKey, IDisposable
         return dataKey;
     }
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
 }

@@ -111,3 +111,26 @@ public sealed class EnvelopeEncryptionTests
         Assert.NotEqual(new MasterKeyEncryptionKey(key).Id, new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32)).Id);
     }
 }
+
+public sealed class ConcurrencyTests
+{
+    [Theory]
+    [InlineData("master")]
+    [InlineData("dataprotection")]
+    public async Task SealAndOpen_FromManyThreads_NeverCorrupt(string kind)
+    {
+        IKeyEncryptionKey kek = kind == "master"
+            ? new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32))
+            : new DataProtectionKeyEncryptionKey(new EphemeralDataProtectionProvider());
+        var envelope = new EnvelopeEncryption(kek);
+        var sealedOnce = envelope.Seal("shared-value"u8, AssociatedData.For("t"));
+        await Parallel.ForAsync(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, (i, _) =>
+        {
+            var plaintext = Encoding.UTF8.GetBytes("value-" + i);
+            var ad = AssociatedData.For("t", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(plaintext, envelope.Open(envelope.Seal(plaintext, ad), ad));
+            Assert.Equal("shared-value"u8.ToArray(), envelope.Open(sealedOnce, AssociatedData.For("t")));
+            return ValueTask.CompletedTask;
+        });
+    }
+}
