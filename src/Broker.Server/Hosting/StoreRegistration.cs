@@ -74,9 +74,11 @@ public static class StoreRegistration
         services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();
         services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => ApplyWithRetry(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<ILoggerFactory>())));
 
-        // Two replicas appending to one tenant's chain collide on (tenant, id) now and then; each collision costs one
-        // re-read of the head and a retry, so allow more retries than one process needs.
-        services.PostConfigure<AuditOptions>(o => o.AppendAttempts = Math.Max(o.AppendAttempts, 8));
+        // Replicas appending to one tenant's chain collide on (tenant, id) whenever another replica committed since
+        // this one's cached head; each collision costs one failed INSERT, a re-read of the head and a retry (the chain
+        // never forks). Under a hot tenant on several replicas that happens often, so allow many more retries than
+        // one process needs (docs/replicas.md).
+        services.PostConfigure<AuditOptions>(o => o.AppendAttempts = Math.Max(o.AppendAttempts, 64));
 
         // Replica coordination (docs/replicas.md).
         services.AddOptions<KeyLeaseOptions>().BindConfiguration(KeyLeaseOptions.Section);
