@@ -13,6 +13,22 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
     public async Task<IssuedKey> CreateAsync(Caller caller, CreateKeyRequest request, CancellationToken cancellationToken = default)
     {
+        var (tenant, role) = Validate(caller, request);
+        var now = time.GetUtcNow();
+        var secret = KeySecrets.NewSecret();
+        var key = new ApiKeyRecord(
+            KeySecrets.NewId(), tenant, request.Name!, role, KeySecrets.PrefixOf(secret),
+            request.Credentials?.ToArray() ?? [], request.Agents?.ToArray() ?? [],
+            request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false);
+        await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
+        return new IssuedKey(key, secret);
+    }
+
+    /// <summary>Checks a create request without creating anything: the tenant and role it would get.</summary>
+    /// <exception cref="ValidationException">A field is invalid.</exception>
+    /// <exception cref="BrokerException">Another tenant without the bootstrap admin key (Forbidden).</exception>
+    public (string Tenant, Role Role) Validate(Caller caller, CreateKeyRequest request)
+    {
         var errors = new Dictionary<string, string[]>();
         if (!Names.IsValidKeyName(request.Name))
         {
@@ -58,13 +74,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             throw new BrokerException(BrokerErrorKind.Forbidden, "Creating a key in another tenant needs the bootstrap admin key.");
         }
 
-        var secret = KeySecrets.NewSecret();
-        var key = new ApiKeyRecord(
-            KeySecrets.NewId(), tenant, request.Name!, role, KeySecrets.PrefixOf(secret),
-            request.Credentials?.ToArray() ?? [], request.Agents?.ToArray() ?? [],
-            request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false);
-        await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
-        return new IssuedKey(key, secret);
+        return (tenant, role);
     }
 
     /// <summary>Creates the bootstrap admin key (tenant default) with a given or new secret, when the store has none.</summary>

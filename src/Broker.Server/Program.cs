@@ -1,9 +1,11 @@
 using Broker.Server.Apis;
 using Broker.Server.Hosting;
+using Broker.Server.Observability;
 using Broker.Server.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBroker();
+builder.AddBrokerObservability();
 
 var app = builder.Build();
 await app.InitializeBrokerAsync();
@@ -12,6 +14,7 @@ if (await RewrapCommand.TryRunAsync(app, args))
     return;
 }
 
+app.StartBrokerObservability();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<BodySizeLimitMiddleware>();

@@ -3,20 +3,30 @@ using Microsoft.AspNetCore.DataProtection;
 
 namespace Broker.Client.Tests;
 
-public sealed class BrokerClientTests : IAsyncLifetime
+/// <summary>The client's behaviour, run against the real server (<see cref="Real"/>) and the wire fake (<see cref="Fake"/>).</summary>
+public abstract class BrokerClientTests : IAsyncLifetime
 {
-    private FakeBroker _broker = null!;
+    private ITestBroker _broker = null!;
 
     public async Task InitializeAsync()
     {
-        _broker = await FakeBroker.StartNewAsync();
+        _broker = await StartBrokerAsync();
         await _broker.SetCredentialAsync("openai_key", "sk-openai-version-one-0001");
         await _broker.SetCredentialAsync("search_key", "search-secret-value-0001");
     }
 
     public async Task DisposeAsync() => await _broker.DisposeAsync();
 
+    protected abstract Task<ITestBroker> StartBrokerAsync();
+
     private BrokerClient NewClient(BrokerClientOptions? options = null) => new(_broker.Endpoint, _broker.AgentKey, options ?? TestUtil.FastOptions());
+
+    private BrokerClient NewCountedClient(RequestCounter counter, BrokerClientOptions? options = null)
+    {
+        options ??= TestUtil.FastOptions();
+        options.HttpMessageHandler = counter;
+        return NewClient(options);
+    }
 
     [Fact]
     public async Task Start_LoadsEveryCredential_AndGetCredentialServesFromCache()
@@ -93,9 +103,10 @@ public sealed class BrokerClientTests : IAsyncLifetime
     [Fact]
     public async Task Rotation_ReachesClientThroughLongPoll_InUnderOneSecond()
     {
-        await using var client = NewClient();
+        var counter = new RequestCounter();
+        await using var client = NewCountedClient(counter);
         await client.StartAsync();
-        await TestUtil.WaitUntilAsync(() => Volatile.Read(ref _broker.LongPollRequests) > 0, "the client to long-poll");
+        await TestUtil.WaitUntilAsync(() => counter.LongPolls > 0, "the client to long-poll");
 
         var changed = TestUtil.NextChangeAsync(client);
         var sw = Stopwatch.StartNew();
@@ -116,7 +127,8 @@ public sealed class BrokerClientTests : IAsyncLifetime
         var options = TestUtil.FastOptions(longPoll: false);
         options.PollInterval = TimeSpan.FromMilliseconds(300);
         options.Jitter = 0.2;
-        await using var client = NewClient(options);
+        var counter = new RequestCounter();
+        await using var client = NewCountedClient(counter, options);
         await client.StartAsync();
 
         var changed = TestUtil.NextChangeAsync(client);
@@ -126,7 +138,7 @@ public sealed class BrokerClientTests : IAsyncLifetime
         sw.Stop();
 
         Assert.Equal("sk-openai-version-two-0002", client.GetCredential("openai_key").Value);
-        Assert.Equal(0, Volatile.Read(ref _broker.LongPollRequests));
+        Assert.Equal(0, counter.LongPolls);
         // interval + jitter = 360 ms; the rest is slack for a busy shared machine.
         Assert.True(sw.Elapsed < TimeSpan.FromMilliseconds(360) + TimeSpan.FromSeconds(1.5), $"rotation took {sw.Elapsed}");
     }
@@ -136,12 +148,14 @@ public sealed class BrokerClientTests : IAsyncLifetime
     {
         var options = TestUtil.FastOptions(longPoll: false);
         options.PollInterval = TimeSpan.FromMilliseconds(50);
-        await using var client = NewClient(options);
+        var counter = new RequestCounter();
+        await using var client = NewCountedClient(counter, options);
         await client.StartAsync();
         var changes = 0;
         client.CredentialsChanged += (_, _) => Interlocked.Increment(ref changes);
 
-        await TestUtil.WaitUntilAsync(() => Volatile.Read(ref _broker.NotModifiedResponses) >= 3, "three 304 answers");
+        await TestUtil.WaitUntilAsync(() => counter.NotModified >= 3, "three 304 answers");
+        Assert.True(counter.FeedRequests >= 4, "one full load, then conditional polls");
         Assert.Equal(0, Volatile.Read(ref changes));
         Assert.Null(client.Status.LastError);
     }
@@ -238,25 +252,37 @@ public sealed class BrokerClientTests : IAsyncLifetime
         await client.StartAsync();
         var events = new List<CredentialsChangedEventArgs>();
         string? seenInHandler = null;
-        var first = TestUtil.NextChangeAsync(client);
         client.CredentialsChanged += (_, e) =>
         {
+            if (e.Changed.Contains("openai_key"))
+            {
+                seenInHandler = client.GetCredential("openai_key").Value;
+            }
+
             lock (events)
             {
                 events.Add(e);
             }
-
-            seenInHandler = client.GetCredential("openai_key").Value;
         };
 
+        // The two writes may land in one poll or in two: either way each name is reported exactly once.
         await _broker.SetCredentialAsync("openai_key", "sk-openai-version-two-0002");
         await _broker.SetCredentialAsync("search_key", "search-secret-value-0002");
-        await first.WithDeadline("the change set");
+        await TestUtil.WaitUntilAsync(
+            () =>
+            {
+                lock (events)
+                {
+                    return events.SelectMany(e => e.Changed).Distinct().Count() == 2;
+                }
+            },
+            "both changes");
 
         lock (events)
         {
-            var all = events.SelectMany(e => e.Changed).OrderBy(n => n).ToArray();
+            var all = events.SelectMany(e => e.Changed).OrderBy(n => n, StringComparer.Ordinal).ToArray();
             Assert.Equal(["openai_key", "search_key"], all);
+            Assert.All(events, e => Assert.Empty(e.Removed));
         }
 
         Assert.Equal("sk-openai-version-two-0002", seenInHandler);
@@ -279,25 +305,26 @@ public sealed class BrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MintToken_SendsTtlInSeconds_AndHidesTheToken()
+    public async Task MintToken_HidesTheToken_AndABadTtlGets400()
     {
         await using var client = NewClient();
         var token = await client.MintTokenAsync(new TokenRequest { Audience = "https://api.example", Task = "t-1", Scopes = ["read", "write"], Ttl = TimeSpan.FromMinutes(2), OnBehalfOf = "alice" });
 
-        Assert.Equal(120, (int)_broker.LastTokenRequest!["ttlSeconds"]!);
-        Assert.Equal("alice", (string)_broker.LastTokenRequest!["onBehalfOf"]!);
-        Assert.Equal(2, _broker.LastTokenRequest!["scopes"]!.AsArray().Count);
         Assert.Equal("Bearer", token.TokenType);
+        Assert.False(string.IsNullOrEmpty(token.Jti));
+        Assert.InRange(token.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(125));
         Assert.DoesNotContain(token.Token, token.ToString(), StringComparison.Ordinal);
 
         var bad = await Assert.ThrowsAsync<BrokerException>(() => client.MintTokenAsync(new TokenRequest { Audience = "a", Task = "t", Ttl = TimeSpan.FromSeconds(1) }));
         Assert.Equal(400, bad.Status);
-        Assert.Equal("validation", bad.ErrorCode);
+        Assert.False(string.IsNullOrEmpty(bad.ErrorCode));
+        Assert.DoesNotContain(_broker.AgentKey, bad.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task GetAwsCredentials_SendsThePolicyAsAJsonObject()
     {
+        await _broker.SetAwsCredentialAsync("aws_main");
         await using var client = NewClient();
         var session = await client.GetAwsCredentialsAsync(new AwsCredentialsRequest
         {
@@ -307,10 +334,15 @@ public sealed class BrokerClientTests : IAsyncLifetime
             Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}""",
         });
 
-        var sent = _broker.LastStsRequest!;
-        Assert.Equal(System.Text.Json.JsonValueKind.Object, sent["policy"]!.GetValueKind());
-        Assert.Equal("2012-10-17", (string)sent["policy"]!["Version"]!);
-        Assert.Equal(1800, (int)sent["durationSeconds"]!);
+        Assert.NotNull(_broker.LastStsPolicy);
+        using (var policy = System.Text.Json.JsonDocument.Parse(_broker.LastStsPolicy))
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, policy.RootElement.ValueKind);
+            Assert.Equal("2012-10-17", policy.RootElement.GetProperty("Version").GetString());
+        }
+
+        Assert.Equal(1800, _broker.LastStsDurationSeconds);
+        Assert.StartsWith("ASIAFAKE", session.AccessKeyId, StringComparison.Ordinal);
         var text = session.ToString();
         Assert.DoesNotContain(session.SecretAccessKey, text, StringComparison.Ordinal);
         Assert.DoesNotContain(session.SessionToken, text, StringComparison.Ordinal);
@@ -325,11 +357,10 @@ public sealed class BrokerClientTests : IAsyncLifetime
     [InlineData("expired", false, InboundKeyFailure.Expired)]
     [InlineData("rate_limited", false, InboundKeyFailure.RateLimited)]
     [InlineData("quota_exceeded", false, InboundKeyFailure.QuotaExceeded)]
-    public async Task VerifyInboundKey_MapsTheReason(string status, bool valid, InboundKeyFailure reason)
+    public async Task VerifyInboundKey_MapsTheReason(string state, bool valid, InboundKeyFailure reason)
     {
-        var key = await _broker.CreateInboundKeyAsync("caller-1", "support-agent");
-        await _broker.SetInboundStatusAsync(key, status);
         await using var client = NewClient();
+        var key = await CreateInboundKeyInStateAsync(client, state);
 
         var result = await client.VerifyInboundKeyAsync(key, "support-agent");
         Assert.Equal(valid, result.IsValid);
@@ -338,12 +369,41 @@ public sealed class BrokerClientTests : IAsyncLifetime
         {
             Assert.Equal("caller-1", result.Name);
             Assert.Equal("default", result.Tenant);
+            Assert.Equal(_broker.KeyIdOf(key), result.KeyId);
         }
 
         Assert.Equal(InboundKeyFailure.Unknown, (await client.VerifyInboundKeyAsync("brk_nobody", "support-agent")).Reason);
-        Assert.Equal(valid ? InboundKeyFailure.Forbidden : reason, (await client.VerifyInboundKeyAsync(key, "other-agent")).Reason);
+
+        // Revoked and expired come first; the agent pattern is checked before the rate limit and quota.
+        var otherAgent = reason is InboundKeyFailure.Revoked or InboundKeyFailure.Expired ? reason : InboundKeyFailure.Forbidden;
+        Assert.Equal(otherAgent, (await client.VerifyInboundKeyAsync(key, "other-agent")).Reason);
     }
 
+    private async Task<string> CreateInboundKeyInStateAsync(BrokerClient client, string state)
+    {
+        switch (state)
+        {
+            case "valid":
+                return await _broker.CreateInboundKeyAsync("caller-1", "support-agent");
+            case "revoked":
+                var revoked = await _broker.CreateInboundKeyAsync("caller-1", "support-agent");
+                await _broker.RevokeInboundKeyAsync(revoked);
+                return revoked;
+            case "expired":
+                var expiring = await _broker.CreateInboundKeyAsync("caller-1", "support-agent", expiresAt: DateTimeOffset.UtcNow.AddSeconds(2));
+                await TestUtil.WaitUntilAsync(async () => (await client.VerifyInboundKeyAsync(expiring, "support-agent")).Reason == InboundKeyFailure.Expired, "the key to expire");
+                return expiring;
+            case "rate_limited":
+            case "quota_exceeded":
+                var limited = state == "rate_limited"
+                    ? await _broker.CreateInboundKeyAsync("caller-1", "support-agent", rateLimitPerMinute: 1)
+                    : await _broker.CreateInboundKeyAsync("caller-1", "support-agent", quotaPerDay: 1);
+                Assert.True((await client.VerifyInboundKeyAsync(limited, "support-agent")).IsValid);
+                return limited;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(state));
+        }
+    }
     [Fact]
     public async Task SecretHoldingTypes_NeverShowTheSecret()
     {
@@ -356,5 +416,78 @@ public sealed class BrokerClientTests : IAsyncLifetime
 
         var resolveError = Assert.Throws<CredentialNotFoundException>(() => client.Resolve("$<credentials.openai_key> $<credentials.missing>"));
         Assert.DoesNotContain(credential.Value, resolveError.ToString(), StringComparison.Ordinal);
+    }
+    /// <summary>Against the real <c>src/Broker.Server</c>.</summary>
+    public sealed class Real : BrokerClientTests
+    {
+        private RealBroker Broker => (RealBroker)_broker;
+
+        protected override async Task<ITestBroker> StartBrokerAsync() => await RealBroker.StartNewAsync();
+
+        [Fact]
+        public async Task MintToken_IsAnEs256JwtWithTheRequestedTtlScopesAndActor()
+        {
+            await using var client = NewClient();
+            var token = await client.MintTokenAsync(new TokenRequest { Audience = "https://api.example", Task = "t-1", Scopes = ["read", "write"], Ttl = TimeSpan.FromMinutes(2), OnBehalfOf = "alice" });
+
+            var parts = token.Token.Split('.');
+            Assert.Equal(3, parts.Length);
+            using var header = System.Text.Json.JsonDocument.Parse(Base64Url(parts[0]));
+            using var claims = System.Text.Json.JsonDocument.Parse(Base64Url(parts[1]));
+            var c = claims.RootElement;
+            Assert.Equal("ES256", header.RootElement.GetProperty("alg").GetString());
+            Assert.Equal(120, c.GetProperty("exp").GetInt64() - c.GetProperty("iat").GetInt64());
+            Assert.Equal("read write", c.GetProperty("scope").GetString());
+            Assert.Equal("alice", c.GetProperty("sub").GetString());
+            Assert.Equal("test-agent", c.GetProperty("act").GetProperty("sub").GetString());
+            Assert.Equal("t-1", c.GetProperty("task_id").GetString());
+            Assert.Equal(token.Jti, c.GetProperty("jti").GetString());
+        }
+
+        [Fact]
+        public async Task Start_WithARevokedAgentKey_ThrowsUnauthorized()
+        {
+            var (id, key) = await Broker.CreateKeyAsync(new { name = "short-lived-agent", role = "agent", credentials = new[] { "*" } });
+            await using (var first = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions()))
+            {
+                await first.StartAsync();
+            }
+
+            using (var admin = new HttpClient { BaseAddress = Broker.Endpoint })
+            {
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", RealBroker.AdminKey);
+                (await admin.PostAsync($"v1/keys/{id}/revoke", null)).EnsureSuccessStatusCode();
+            }
+
+            await using var second = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions());
+            var ex = await Assert.ThrowsAsync<BrokerException>(() => second.StartAsync());
+            Assert.Equal(401, ex.Status);
+            Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
+        }
+
+        private static byte[] Base64Url(string text)
+        {
+            var s = text.Replace('-', '+').Replace('_', '/');
+            return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+        }
+    }
+
+    /// <summary>Against <see cref="FakeBroker"/>: the same behaviour, plus what only the fake can show (what went over the wire).</summary>
+    public sealed class Fake : BrokerClientTests
+    {
+        private FakeBroker Broker => (FakeBroker)_broker;
+
+        protected override async Task<ITestBroker> StartBrokerAsync() => await FakeBroker.StartNewAsync();
+
+        [Fact]
+        public async Task MintToken_SendsTtlInSecondsScopesAndOnBehalfOf()
+        {
+            await using var client = NewClient();
+            await client.MintTokenAsync(new TokenRequest { Audience = "https://api.example", Task = "t-1", Scopes = ["read", "write"], Ttl = TimeSpan.FromMinutes(2), OnBehalfOf = "alice" });
+
+            Assert.Equal(120, (int)Broker.LastTokenRequest!["ttlSeconds"]!);
+            Assert.Equal("alice", (string)Broker.LastTokenRequest!["onBehalfOf"]!);
+            Assert.Equal(2, Broker.LastTokenRequest!["scopes"]!.AsArray().Count);
+        }
     }
 }

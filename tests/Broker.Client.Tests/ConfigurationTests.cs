@@ -4,13 +4,16 @@ using Microsoft.Extensions.Options;
 
 namespace Broker.Client.Tests;
 
-public sealed class ConfigurationTests : IAsyncLifetime
+/// <summary>The configuration provider, options reload and HttpClient injection, against the real server and the fake.</summary>
+public abstract class ConfigurationTests : IAsyncLifetime
 {
-    private FakeBroker _broker = null!;
+    private ITestBroker _broker = null!;
+
+    protected abstract Task<ITestBroker> StartBrokerAsync();
 
     public async Task InitializeAsync()
     {
-        _broker = await FakeBroker.StartNewAsync();
+        _broker = await StartBrokerAsync();
         await _broker.SetCredentialAsync("openai_key", "sk-openai-version-one-0001");
         await _broker.SetCredentialAsync("db_password", "db-password-000000001");
     }
@@ -196,5 +199,15 @@ public sealed class ConfigurationTests : IAsyncLifetime
             Last = request;
             return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
         }
+    }
+
+    public sealed class Real : ConfigurationTests
+    {
+        protected override async Task<ITestBroker> StartBrokerAsync() => await RealBroker.StartNewAsync();
+    }
+
+    public sealed class Fake : ConfigurationTests
+    {
+        protected override async Task<ITestBroker> StartBrokerAsync() => await FakeBroker.StartNewAsync();
     }
 }

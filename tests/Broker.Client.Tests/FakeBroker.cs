@@ -54,7 +54,13 @@ public sealed class FakeBroker : ITestBroker
     public JsonObject? LastStsRequest { get; private set; }
 
     /// <summary>The clock STS expirations are computed from.</summary>
-    public TimeProvider Clock { get; set; } = TimeProvider.System;
+    public TimeProvider StsClock { get; set; } = TimeProvider.System;
+
+    int ITestBroker.StsRequests => Volatile.Read(ref StsRequests);
+
+    public string? LastStsPolicy => LastStsRequest?["policy"] is JsonObject policy ? policy.ToJsonString() : null;
+
+    public int? LastStsDurationSeconds => LastStsRequest?["durationSeconds"]?.GetValue<int>();
 
     /// <summary>When set, /v1/inbound/verify answers 503.</summary>
     public bool VerifyUnavailable { get; set; }
@@ -105,15 +111,25 @@ public sealed class FakeBroker : ITestBroker
         return Task.CompletedTask;
     }
 
-    public Task<string> CreateInboundKeyAsync(string name, string agent)
+    public Task<string> CreateInboundKeyAsync(string name, string agent, int? rateLimitPerMinute = null, int? quotaPerDay = null, DateTimeOffset? expiresAt = null)
     {
         var key = "brk_caller_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         lock (_gate)
         {
-            _inbound[key] = new InboundKey("key_" + name, name, "default", agent) { Status = "valid" };
+            _inbound[key] = new InboundKey("key_" + name, name, "default", agent, rateLimitPerMinute, quotaPerDay, expiresAt) { Status = "valid" };
         }
 
         return Task.FromResult(key);
+    }
+
+    public Task SetAwsCredentialAsync(string name) => Task.CompletedTask;
+
+    public string KeyIdOf(string key)
+    {
+        lock (_gate)
+        {
+            return _inbound[key].Id;
+        }
     }
 
     public Task RevokeInboundKeyAsync(string key) => SetInboundStatusAsync(key, "revoked");
@@ -304,7 +320,7 @@ public sealed class FakeBroker : ITestBroker
             ["accessKeyId"] = $"ASIAFAKE{n:D8}",
             ["secretAccessKey"] = "secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             ["sessionToken"] = "session-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-            ["expiration"] = Clock.GetUtcNow().AddSeconds(duration),
+            ["expiration"] = StsClock.GetUtcNow().AddSeconds(duration),
             ["assumedRoleArn"] = "arn:aws:sts::123456789012:assumed-role/agent/session" + n,
         });
     }
@@ -320,19 +336,38 @@ public sealed class FakeBroker : ITestBroker
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         var key = body["key"]?.GetValue<string>() ?? string.Empty;
         var agent = body["agent"]?.GetValue<string>() ?? string.Empty;
-        InboundKey? found;
+        JsonObject answer;
         lock (_gate)
         {
-            found = _inbound.GetValueOrDefault(key);
+            // The real server's order: revoked/expired, then the agent pattern, then rate limit and quota.
+            var found = _inbound.GetValueOrDefault(key);
+            var reason = found switch
+            {
+                null => "unknown",
+                { Status: "revoked" } => "revoked",
+                { ExpiresAt: { } at } when at <= DateTimeOffset.UtcNow => "expired",
+                _ when found.Agent != agent => "forbidden",
+                { Status: not "valid" } => found.Status,
+                { RateLimitPerMinute: { } limit } when found.Uses >= limit => "rate_limited",
+                { QuotaPerDay: { } quota } when found.Uses >= quota => "quota_exceeded",
+                _ => null,
+            };
+            if (reason is null)
+            {
+                found!.Uses++;
+                answer = new JsonObject { ["valid"] = true, ["keyId"] = found.Id, ["name"] = found.Name, ["tenant"] = found.Tenant };
+            }
+            else
+            {
+                answer = new JsonObject { ["valid"] = false, ["reason"] = reason };
+            }
         }
 
-        JsonObject answer = found switch
+        if (answer["reason"]?.GetValue<string>() is "rate_limited" or "quota_exceeded")
         {
-            null => new JsonObject { ["valid"] = false, ["reason"] = "unknown" },
-            { Status: not "valid" } => new JsonObject { ["valid"] = false, ["reason"] = found.Status },
-            _ when found.Agent != agent => new JsonObject { ["valid"] = false, ["reason"] = "forbidden" },
-            _ => new JsonObject { ["valid"] = true, ["keyId"] = found.Id, ["name"] = found.Name, ["tenant"] = found.Tenant },
-        };
+            context.Response.Headers.RetryAfter = "60";
+        }
+
         await context.Response.WriteAsJsonAsync(answer);
     }
 
@@ -351,8 +386,10 @@ public sealed class FakeBroker : ITestBroker
 
     private sealed record Entry(string Name, string Kind, int Version, string Value, DateTimeOffset UpdatedAt, long Sequence);
 
-    private sealed record InboundKey(string Id, string Name, string Tenant, string Agent)
+    private sealed record InboundKey(string Id, string Name, string Tenant, string Agent, int? RateLimitPerMinute, int? QuotaPerDay, DateTimeOffset? ExpiresAt)
     {
         public string Status { get; set; } = "valid";
+
+        public int Uses { get; set; }
     }
 }

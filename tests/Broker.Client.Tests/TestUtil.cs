@@ -22,6 +22,21 @@ internal static class TestUtil
         }
     }
 
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var limit = deadline ?? Deadline;
+        while (!await condition())
+        {
+            if (sw.Elapsed > limit)
+            {
+                throw new TimeoutException($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<T> WithDeadline<T>(this Task<T> task, string what, TimeSpan? deadline = null)
     {
         var winner = await Task.WhenAny(task, Task.Delay(deadline ?? Deadline));

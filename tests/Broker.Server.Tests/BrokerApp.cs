@@ -20,9 +20,11 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsDataDir;
+    private readonly Action<IServiceCollection>? _services;
 
-    public BrokerApp(FakeTimeProvider? time = null, Dictionary<string, string?>? settings = null, bool bootstrapKey = true, string? dataDir = null)
+    public BrokerApp(FakeTimeProvider? time = null, Dictionary<string, string?>? settings = null, bool bootstrapKey = true, string? dataDir = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         Time = time;
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
@@ -47,6 +49,11 @@ public sealed class BrokerApp : WebApplicationFactory<Program>
         if (Time is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 

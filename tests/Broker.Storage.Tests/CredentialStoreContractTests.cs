@@ -157,3 +157,42 @@ public sealed class CredentialStoreContractTests
         Assert.Equal(60, cursor);
     }
 }
+
+public sealed class SqliteDeleteTests
+{
+    [Fact]
+    public async Task Delete_DestroysTheWrappedDataKeys_InTheFileAndTheWal()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "broker-store-tests", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "broker.db");
+        var database = new Broker.Storage.Sqlite.SqliteDatabase(path);
+        Broker.Storage.Sqlite.SqliteMigrations.Apply(database);
+        var store = new Broker.Storage.Sqlite.Credentials.SqliteCredentialStore(database);
+        var service = new CredentialService(store, new EnvelopeEncryption(new MasterKeyEncryptionKey(new byte[32])), new CredentialChangeSignal(), TimeProvider.System);
+        await service.PutAsync("t", "doomed", null, "doomed-value-1", null, null, null);
+        await service.PutAsync("t", "doomed", null, "doomed-value-2", null, null, null);
+        await service.PutAsync("t", "doomed", "alice", "doomed-value-3", null, null, null);
+        var wrapped = new[] { (await store.GetAsync("t", "doomed", ""))!.Value, (await store.GetAsync("t", "doomed", "alice"))!.Value };
+
+        Assert.True(await service.DeleteAsync("t", "doomed", null));
+
+        // Scanned while the broker's pooled connections are still open (closing the last one would checkpoint anyway).
+        foreach (var file in Directory.GetFiles(dir))
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            foreach (var sealedValue in wrapped)
+            {
+                Assert.True(bytes.AsSpan().IndexOf(sealedValue.WrappedKey) < 0, $"a deleted wrapped data key is still in {Path.GetFileName(file)}");
+                Assert.True(bytes.AsSpan().IndexOf(sealedValue.Ciphertext) < 0, $"a deleted ciphertext is still in {Path.GetFileName(file)}");
+            }
+        }
+
+        using (var connection = database.Open())
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+}

@@ -31,7 +31,7 @@ public static class AgentCredentialsApi
 
     public static async Task<Results<Ok<AgentCredentialsResponse>, StatusCodeHttpResult, ProblemHttpResult>> ReadAllAsync(
         [FromQuery] string? since, [FromQuery] int? wait, [FromHeader(Name = "If-None-Match")] string? ifNoneMatch,
-        HttpContext http, CredentialService credentials, RequestAudit audit, LongPollLimiter longPolls, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, CredentialService credentials, RequestAudit audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
         if (wait is < 0 or > MaxWaitSeconds)
@@ -59,9 +59,20 @@ public static class AgentCredentialsApi
                 return TypedResults.Problem("This key holds too many long-polls at once.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", type: Problems.TypeFor(429));
             }
 
+            // A shutdown answers held long-polls at once (304: the client re-polls another replica or later).
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
             try
             {
-                var changed = await CredentialChangeSignal.WaitAsync(watch, changes.Cursor, caller.MayReadCredential, TimeSpan.FromSeconds(wait.Value), time, cancellationToken);
+                bool changed;
+                try
+                {
+                    changed = await CredentialChangeSignal.WaitAsync(watch, changes.Cursor, caller.MayReadCredential, TimeSpan.FromSeconds(wait.Value), time, stopping.Token);
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    changed = false;
+                }
+
                 if (changed)
                 {
                     changes = await credentials.GetChangesAsync(caller.Tenant, baseline, cancellationToken);

@@ -33,18 +33,18 @@ public static class CredentialsApi
         var caller = http.GetCaller();
         CredentialService.ValidateName(name);
         var expected = ParseIfMatch(ifMatch);
-        var result = await credentials.PutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, cancellationToken);
         var target = Target(name, subject);
+
+        // Fail closed: the change is made only once its audit record is durable (503 otherwise, nothing changed).
+        await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Allowed, expected is null ? null : "if-match");
+        var result = await credentials.PutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, cancellationToken);
         if (result.Outcome == CredentialWriteOutcome.PreconditionFailed)
         {
-            await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Denied, "precondition_failed");
             return TypedResults.Problem(
                 result.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {result.Credential.Version}.",
                 statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition Failed", type: Problems.TypeFor(412));
         }
 
-        // The write is committed; the answer waits for its audit record (fail closed: 503 if it cannot be written).
-        await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Allowed, result.Outcome.ToString().ToLowerInvariant());
         var response = CredentialResponse.From(result.Credential!);
         http.Response.Headers.ETag = $"\"{response.Version}\"";
         return result.Outcome == CredentialWriteOutcome.Created
@@ -76,14 +76,10 @@ public static class CredentialsApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string name, [FromQuery] string? subject, HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
     {
-        var deleted = await credentials.DeleteAsync(http.GetCaller().Tenant, name, subject, cancellationToken);
-        if (!deleted)
-        {
-            return NotFound(name);
-        }
-
+        CredentialService.ValidateName(name);
         await audit.RecordAsync(http, AuditActions.CredentialDelete, Target(name, subject));
-        return TypedResults.NoContent();
+        var deleted = await credentials.DeleteAsync(http.GetCaller().Tenant, name, subject, cancellationToken);
+        return deleted ? TypedResults.NoContent() : NotFound(name);
     }
 
     internal static ProblemHttpResult NotFound(string name) =>

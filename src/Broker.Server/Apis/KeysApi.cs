@@ -31,18 +31,20 @@ public static class KeysApi
     public static async Task<Created<IssuedKeyResponse>> CreateAsync([FromBody] CreateKeyRequest body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        IssuedKey issued;
+        string tenant;
         try
         {
-            issued = await keys.CreateAsync(caller, body, cancellationToken);
+            tenant = keys.Validate(caller, body).Tenant;
         }
         catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
         {
-            await audit.RecordAsync(http, AuditActions.KeyCreate, body.Tenant ?? caller.Tenant, AuditOutcomes.Denied, "other_tenant");
+            await audit.RecordAsync(http, AuditActions.KeyCreate, "name=" + Truncate(body.Name), AuditOutcomes.Denied, "other_tenant");
             throw;
         }
 
-        await audit.RecordAsync(http, issued.Key.Tenant, caller, AuditActions.KeyCreate, issued.Key.Id, AuditOutcomes.Allowed, null);
+        // Recorded before the key exists (fail closed); the target names the key, its id is in the response.
+        await audit.RecordAsync(http, tenant, caller, AuditActions.KeyCreate, "name=" + Truncate(body.Name), AuditOutcomes.Allowed, body.Role);
+        var issued = await keys.CreateAsync(caller, body, cancellationToken);
         return TypedResults.Created($"/v1/keys/{issued.Key.Id}", IssuedKeyResponse.From(issued));
     }
 
@@ -54,6 +56,8 @@ public static class KeysApi
 
     public static async Task<Results<Ok<RevokedKeyResponse>, ProblemHttpResult>> RevokeAsync(string id, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
+        // A revoke is applied even when the audit trail is down (refusing it would keep a key alive); the
+        // answer is then 503 and the revoke stands. See docs/audit.md.
         var revoked = await keys.RevokeAsync(http.GetCaller(), id, cancellationToken);
         if (revoked is null)
         {
@@ -83,15 +87,17 @@ public static class KeysApi
     public static async Task<Results<Ok<IssuedKeyResponse>, ProblemHttpResult>> RotateAsync(
         string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
+        await audit.RecordAsync(http, AuditActions.KeyRotate, Truncate(id), AuditOutcomes.Allowed, "grace=" + (body?.GraceSeconds ?? 0).ToString(CultureInfo.InvariantCulture));
         var issued = await keys.RotateAsync(http.GetCaller(), id, body?.GraceSeconds, cancellationToken);
         if (issued is null)
         {
             return KeyNotFound();
         }
 
-        await audit.RecordAsync(http, AuditActions.KeyRotate, id, AuditOutcomes.Allowed, "grace=" + (body?.GraceSeconds ?? 0).ToString(CultureInfo.InvariantCulture));
         return TypedResults.Ok(IssuedKeyResponse.From(issued));
     }
+
+    private static string Truncate(string? value) => value is null ? "" : value.Length > 128 ? value[..128] : value;
 
     private static ProblemHttpResult KeyNotFound() =>
         TypedResults.Problem("No key with that id in this tenant.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));

@@ -29,6 +29,12 @@ public static class BrokerServiceCollectionExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Defaults in code: the content root is where the broker was started, which may hold no appsettings.json.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.AddSingleton(sp => new BrokerPaths(Path.GetFullPath(sp.GetRequiredService<IOptions<BrokerOptions>>().Value.DataDir)));
@@ -93,6 +99,11 @@ public static class BrokerServiceCollectionExtensions
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
+        if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
+        {
+            services.AddSingleton<IAuditLog, DisabledAuditLog>();
+        }
+
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
         services.AddSingleton<Readiness>();

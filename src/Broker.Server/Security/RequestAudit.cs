@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Server.Observability;
 
 namespace Broker.Server.Security;
 
@@ -7,7 +8,7 @@ namespace Broker.Server.Security;
 /// Builds audit entries from the request (actor, request id, client address, user agent) and awaits their
 /// durability. A value that must be matchable later is recorded as its keyed HMAC, never itself.
 /// </summary>
-public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac)
+public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, BrokerTelemetry telemetry)
 {
     public ValueTask RecordAsync(HttpContext context, string action, string target, string outcome = AuditOutcomes.Allowed, string? reason = null)
     {
@@ -27,8 +28,9 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac)
         return entries.Length == 0 ? ValueTask.CompletedTask : log.RecordManyAsync(entries, context.RequestAborted);
     }
 
-    private static AuditEntry Entry(HttpContext context, string tenant, Caller? caller, string action, string target, string outcome, string? reason, string? hmac = null)
+    private AuditEntry Entry(HttpContext context, string tenant, Caller? caller, string action, string target, string outcome, string? reason, string? hmac = null)
     {
+        Observe(action, outcome, reason);
         var actor = caller is null ? AuditActor.Anonymous : new AuditActor(caller.KeyId, caller.Name, caller.Role.ToWire());
         var userAgent = context.Request.Headers.UserAgent.ToString();
         return new AuditEntry(
@@ -36,5 +38,26 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac)
             context.Connection.RemoteIpAddress?.ToString(),
             userAgent.Length > 256 ? userAgent[..256] : userAgent.Length == 0 ? null : userAgent,
             hmac);
+    }
+
+    /// <summary>Every audited decision is also a span attribute and a metric (action, outcome, reason: never values).</summary>
+    private void Observe(string action, string outcome, string? reason)
+    {
+        var activity = System.Diagnostics.Activity.Current;
+        activity?.SetTag("broker.action", action);
+        activity?.SetTag("broker.outcome", outcome);
+        telemetry.Decisions.Add(1, new("action", action), new("outcome", outcome));
+        if (action == AuditActions.RequestDenied)
+        {
+            telemetry.Denials.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+        else if (outcome == AuditOutcomes.Allowed && action is AuditActions.TokenMint or AuditActions.StsMint)
+        {
+            telemetry.Mints.Add(1, new KeyValuePair<string, object?>("kind", action == AuditActions.TokenMint ? "token" : "sts"));
+        }
+        else if (outcome == AuditOutcomes.Allowed && action is AuditActions.KeyRevoke or AuditActions.KeyRevokeLeaked)
+        {
+            telemetry.Revocations.Add(1, new KeyValuePair<string, object?>("action", action));
+        }
     }
 }

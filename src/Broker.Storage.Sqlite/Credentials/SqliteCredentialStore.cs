@@ -121,6 +121,13 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
+        {
+            // The WAL still holds the pre-delete pages until a checkpoint: fold it into the (secure_delete) file and
+            // truncate it, so the destroyed wrapped keys leave the disk now. Best effort: busy readers may defer it.
+            await connection.ExecuteAsync(new CommandDefinition("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
         return deleted > 0;
     }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issues "Inbound keys" and "Just in time" figures: wrk throughput and p99 of POST /v1/inbound/verify and
+# POST /v1/tokens against GET /healthz on the same server, same run, Release, loopback, 64 connections.
+# usage: bash bench/scripts/routes-wrk.sh [connections] [seconds]   (needs wrk)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+conns=${1:-64}; secs=${2:-10}; port=18183
+dotnet build src/Broker.Server -c Release -v q -nologo >/dev/null
+dir=$(mktemp -d)
+Broker__DataDir=$dir dotnet src/Broker.Server/bin/Release/net10.0/Broker.Server.dll --urls http://127.0.0.1:$port >/dev/null 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
+until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
+admin=$(cat "$dir/admin.key")
+key() { curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d "$1" http://127.0.0.1:$port/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/'; }
+agent=$(key '{"name":"support-agent","role":"agent","credentials":["*"]}')
+caller=$(key '{"name":"customer","role":"caller","agents":["support-*"]}')
+cat > /tmp/broker-wrk-verify.lua <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $agent"
+wrk.body = '{"key":"$caller","agent":"support-agent"}'
+LUA
+cat > /tmp/broker-wrk-tokens.lua <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $agent"
+wrk.body = '{"audience":"https://api.example","task":"task-1","scopes":["read"]}'
+LUA
+measure() { # name, args...
+  local name=$1; shift
+  wrk -t2 -c"$conns" -d2s "$@" >/dev/null
+  echo "== $name"
+  wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" | grep -E "Requests/sec|50%|99%|Non-2xx"
+}
+measure "GET /healthz" http://127.0.0.1:$port/healthz
+measure "POST /v1/inbound/verify" -s /tmp/broker-wrk-verify.lua http://127.0.0.1:$port/v1/inbound/verify
+measure "POST /v1/tokens" -s /tmp/broker-wrk-tokens.lua http://127.0.0.1:$port/v1/tokens
+measure "GET /healthz (again)" http://127.0.0.1:$port/healthz
