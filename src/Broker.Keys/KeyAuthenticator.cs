@@ -8,8 +8,10 @@ namespace Broker.Keys;
 /// Revocation is instant because <see cref="Invalidate"/> runs before a revoke answers, and a load that raced
 /// with an invalidation never re-inserts its stale entry (generation check after insert). Expiry (of the key or
 /// of a rotated secret's grace period) is checked on every request against the clock, not cached.
+/// With replicas, the cache answers only while <paramref name="lease"/> is fresh (docs/revocation.md); without
+/// one (a single process) it always may.
 /// </summary>
-public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time)
+public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, IKeyCacheLease? lease = null)
 {
     private readonly ConcurrentDictionary<HashKey, Entry> _cache = new();
     private long _generation;
@@ -26,7 +28,7 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time)
         Span<byte> hash = stackalloc byte[32];
         KeySecrets.Hash(presented, hash);
         var hashKey = HashKey.From(hash);
-        if (_cache.TryGetValue(hashKey, out var entry))
+        if (_cache.TryGetValue(hashKey, out var entry) && (lease is null || lease.IsFresh))
         {
             return Evaluate(entry, time.GetUtcNow());
         }

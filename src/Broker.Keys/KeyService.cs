@@ -3,7 +3,7 @@ using Broker.Core;
 namespace Broker.Keys;
 
 /// <summary>Issuing, listing, rotating, revoking and verifying inbound keys; tenant-scoped throughout.</summary>
-public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, TimeProvider time)
+public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, TimeProvider time, IRevocationBarrier? barrier = null)
 {
     public const int MaxPatterns = 64;
     public const int MaxRatePerMinute = 1_000_000;
@@ -117,13 +117,17 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
     public KeyStatus StatusOf(ApiKeyRecord key) => key.StatusAt(time.GetUtcNow());
 
-    /// <summary>Revokes a key; when this returns, no request with it succeeds in this process.</summary>
+    /// <summary>Revokes a key; when this returns, no request with it succeeds in this process, nor (with a barrier) on any replica.</summary>
     public async Task<ApiKeyRecord?> RevokeAsync(Caller caller, string id, CancellationToken cancellationToken = default)
     {
         var revoked = await store.RevokeAsync(caller.Tenant, id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (revoked is not null)
         {
             authenticator.Invalidate(revoked.Id);
+            if (barrier is not null)
+            {
+                await barrier.WaitForReplicasAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return revoked;
@@ -180,6 +184,11 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         }
 
         authenticator.Invalidate(id);
+        if (barrier is not null)
+        {
+            await barrier.WaitForReplicasAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return new IssuedKey(rotated, secret);
     }
 

@@ -42,36 +42,46 @@ public static class MigrationRunner
     }
 
     /// <returns>The names of the migrations applied now.</returns>
-    public static IReadOnlyList<string> Apply(DbConnection connection, IReadOnlyList<Migration> migrations, string journalDdl)
+    /// <param name="lockSql">
+    /// Optional SQL run first in every transaction the runner opens (the journal's creation and each migration), to
+    /// serialise several processes migrating one database at once (PostgreSQL: a transaction-scoped advisory lock).
+    /// Under that lock the journal is read again, so a migration another process applied meanwhile is skipped.
+    /// </param>
+    public static IReadOnlyList<string> Apply(DbConnection connection, IReadOnlyList<Migration> migrations, string journalDdl, string? lockSql = null)
     {
-        Execute(connection, null, journalDdl);
-        var applied = new Dictionary<int, (string Name, string Checksum)>();
-        using (var command = connection.CreateCommand())
+        using (var create = connection.BeginTransaction())
         {
-            command.CommandText = "SELECT version, name, checksum FROM schema_migrations";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            if (lockSql is not null)
             {
-                applied[reader.GetInt32(0)] = (reader.GetString(1), reader.GetString(2));
+                Execute(connection, create, lockSql);
             }
+
+            Execute(connection, create, journalDdl);
+            create.Commit();
         }
 
+        var applied = ReadJournal(connection, null);
         var now = new List<string>();
         foreach (var migration in migrations)
         {
             if (applied.TryGetValue(migration.Version, out var existing))
             {
-                if (existing.Checksum != migration.Checksum)
-                {
-                    throw new InvalidOperationException(
-                        $"Migration {migration.Version} ('{migration.Name}') was changed after it was applied to this database " +
-                        $"(checksum {existing.Checksum[..12]}… recorded, {migration.Checksum[..12]}… now). Restore the original file and add a new migration instead.");
-                }
-
+                EnsureUnchanged(migration, existing.Checksum);
                 continue;
             }
 
             using var transaction = connection.BeginTransaction();
+            if (lockSql is not null)
+            {
+                Execute(connection, transaction, lockSql);
+                if (ReadJournal(connection, transaction).TryGetValue(migration.Version, out var raced))
+                {
+                    EnsureUnchanged(migration, raced.Checksum);
+                    transaction.Commit();
+                    continue;
+                }
+            }
+
             Execute(connection, transaction, migration.Sql);
             using (var record = connection.CreateCommand())
             {
@@ -89,6 +99,31 @@ public static class MigrationRunner
         }
 
         return now;
+    }
+
+    private static Dictionary<int, (string Name, string Checksum)> ReadJournal(DbConnection connection, DbTransaction? transaction)
+    {
+        var applied = new Dictionary<int, (string Name, string Checksum)>();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT version, name, checksum FROM schema_migrations";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            applied[reader.GetInt32(0)] = (reader.GetString(1), reader.GetString(2));
+        }
+
+        return applied;
+    }
+
+    private static void EnsureUnchanged(Migration migration, string recorded)
+    {
+        if (recorded != migration.Checksum)
+        {
+            throw new InvalidOperationException(
+                $"Migration {migration.Version} ('{migration.Name}') was changed after it was applied to this database " +
+                $"(checksum {recorded[..12]}… recorded, {migration.Checksum[..12]}… now). Restore the original file and add a new migration instead.");
+        }
     }
 
     private static void Execute(DbConnection connection, DbTransaction? transaction, string sql)

@@ -14,6 +14,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Write_Versions_Unchanged_IfMatch(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -31,6 +32,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Tenants_AreIsolatedInTheStore(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -45,6 +47,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task ChangeFeed_TracksSharedValuesOnly(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -64,6 +67,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task CiphertextMovedToAnotherRow_FailsToDecrypt(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -77,6 +81,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task RewrapAll_MovesEveryValueToANewKek_WithoutChangingValues(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -105,6 +110,7 @@ public sealed class CredentialStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task ConcurrentWriters_NeverLoseAVersion(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -114,6 +120,41 @@ public sealed class CredentialStoreContractTests
         var versions = await stores.Credentials.ListVersionsAsync("t", "hot", "");
         Assert.Equal(Enumerable.Range(1, 40), versions.Select(v => v.Version));
         Assert.Equal(40, (await service.GetChangesAsync("t", 0)).Cursor);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task ChangeFeed_UnderParallelWriters_NeverSkipsACommit(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+        var writers = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                await service.PutAsync("t", $"w{w}-{i}", null, "value-" + i, null, null, null);
+            }
+        })));
+
+        // A reader following the feed by cursor must end up having seen every name, whatever the interleaving.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long? cursor = null;
+        while (true)
+        {
+            var done = writers.IsCompleted;
+            var changes = await stores.Credentials.GetChangesAsync("t", cursor);
+            seen.UnionWith(changes.Changed.Select(c => c.Name));
+            cursor = changes.Cursor;
+            if (done)
+            {
+                break;
+            }
+        }
+
+        await writers;
+        Assert.Equal(60, seen.Count);
+        Assert.Equal(60, cursor);
     }
 }
 

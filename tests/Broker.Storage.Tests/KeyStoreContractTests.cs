@@ -10,6 +10,7 @@ public sealed class KeyStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Insert_Find_List_Revoke_AreTenantScoped(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -42,6 +43,7 @@ public sealed class KeyStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Rotate_KeepsPreviousSecretUntilGrace(string kind)
     {
         using var stores = StoreKinds.Create(kind);
@@ -65,6 +67,7 @@ public sealed class KeyStoreContractTests
 
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Touch_StampsLastUseWithoutGoingBackwards(string kind)
     {
         using var stores = StoreKinds.Create(kind);

@@ -1,6 +1,15 @@
+using Broker.Audit;
 using Broker.Credentials;
 using Broker.Keys;
+using Broker.Minting.Signing;
+using Broker.Storage.Postgres;
+using Broker.Storage.Postgres.Audit;
+using Broker.Storage.Postgres.Credentials;
+using Broker.Storage.Postgres.Keys;
+using Broker.Storage.Postgres.SigningKeys;
 using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Audit;
+using Broker.Storage.Sqlite.SigningKeys;
 using Broker.Storage.Sqlite.Credentials;
 using Broker.Storage.Sqlite.Keys;
 using Broker.Vault;
@@ -10,7 +19,8 @@ namespace Broker.Storage.Tests;
 
 /// <summary>
 /// The stores under test: every contract test is a theory over these names, so one suite runs against each
-/// database (a new database adds a case here, not a copy of the tests).
+/// database (a new database adds a case here, not a copy of the tests). "postgres" comes from
+/// <see cref="PostgresStoreAttribute"/> next to this data, so that it can be skipped (loudly) without a server.
 /// </summary>
 public static class StoreKinds
 {
@@ -26,6 +36,7 @@ public static class StoreKinds
     public static TestStores Create(string kind) => kind switch
     {
         "sqlite" => SqliteStores.Create(),
+        "postgres" => PostgresStores.Create(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown store"),
     };
 }
@@ -38,7 +49,59 @@ public abstract class TestStores : IDisposable
 
     public abstract IVaultCanaryStore Canary { get; }
 
+    public abstract IAuditStore Audit { get; }
+
+    public abstract ISigningKeyStore SigningKeys { get; }
+
+    /// <summary>The limiter this store's composition uses (SQLite: in memory, one process; PostgreSQL: shared).</summary>
+    public abstract IUsageLimiter Limiter { get; }
+
     public abstract void Dispose();
+}
+
+internal sealed class PostgresStores : TestStores
+{
+    private readonly PostgresDatabase _database;
+    private readonly string _schema;
+
+    private PostgresStores(string connectionString, string schema)
+    {
+        _schema = schema;
+        _database = new PostgresDatabase(connectionString);
+        PostgresMigrations.Apply(_database);
+        Credentials = new PostgresCredentialStore(_database);
+        Keys = new PostgresKeyStore(_database);
+        Canary = new PostgresVaultCanaryStore(_database);
+        Audit = new PostgresAuditStore(_database);
+        SigningKeys = new PostgresSigningKeyStore(_database);
+        Limiter = new PostgresUsageLimiter(_database);
+    }
+
+    public PostgresDatabase Database => _database;
+
+    public override ICredentialStore Credentials { get; }
+
+    public override IKeyStore Keys { get; }
+
+    public override IVaultCanaryStore Canary { get; }
+
+    public override IAuditStore Audit { get; }
+
+    public override ISigningKeyStore SigningKeys { get; }
+
+    public override IUsageLimiter Limiter { get; }
+
+    public static PostgresStores Create()
+    {
+        var (connectionString, schema) = TestPostgres.CreateSchema();
+        return new PostgresStores(connectionString, schema);
+    }
+
+    public override void Dispose()
+    {
+        _database.Dispose();
+        TestPostgres.DropSchema(_schema);
+    }
 }
 
 internal sealed class SqliteStores : TestStores
@@ -53,6 +116,9 @@ internal sealed class SqliteStores : TestStores
         Credentials = new SqliteCredentialStore(database);
         Keys = new SqliteKeyStore(database);
         Canary = new SqliteVaultCanaryStore(database);
+        Audit = new SqliteAuditStore(database);
+        SigningKeys = new SqliteSigningKeyStore(database);
+        Limiter = new InMemoryUsageLimiter(TimeProvider.System);
     }
 
     public override ICredentialStore Credentials { get; }
@@ -60,6 +126,12 @@ internal sealed class SqliteStores : TestStores
     public override IKeyStore Keys { get; }
 
     public override IVaultCanaryStore Canary { get; }
+
+    public override IAuditStore Audit { get; }
+
+    public override ISigningKeyStore SigningKeys { get; }
+
+    public override IUsageLimiter Limiter { get; }
 
     public static SqliteStores Create()
     {

@@ -5,12 +5,7 @@ using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
-using Broker.Storage.Sqlite.SigningKeys;
 using Broker.Server.Security;
-using Broker.Storage.Sqlite;
-using Broker.Storage.Sqlite.Credentials;
-using Broker.Storage.Sqlite.Keys;
-using Broker.Storage.Sqlite.Audit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Broker.Vault;
 using Microsoft.AspNetCore.DataProtection;
@@ -84,19 +79,12 @@ public static class BrokerServiceCollectionExtensions
         });
         services.AddSingleton<EnvelopeEncryption>();
 
-        // Store: SQLite, embedded (PostgreSQL drops in here).
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<BrokerPaths>().SqliteFile));
-        services.AddSingleton<ICredentialStore, SqliteCredentialStore>();
-        services.AddSingleton<IVaultCanaryStore, SqliteVaultCanaryStore>();
-        services.AddSingleton<IKeyStore, SqliteKeyStore>();
-        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
-        services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
-        services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => SqliteMigrations.Apply(sp.GetRequiredService<SqliteDatabase>())));
+        // Store: Broker:Store = sqlite (default) | postgres; everything store-specific is in StoreRegistration.
+        services.AddBrokerStore(builder.Configuration);
 
         services.AddSingleton<CredentialChangeSignal>();
         services.AddSingleton<CredentialService>();
         services.AddSingleton<KeyAuthenticator>();
-        services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();
         services.AddSingleton<UsageTracker>();
         services.AddSingleton<KeyService>();
         services.AddHostedService<UsageFlushService>();
@@ -109,7 +97,6 @@ public static class BrokerServiceCollectionExtensions
         services.PostConfigure<TokenOptions>(o => o.Issuer ??= firstUrl);
 
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
-        services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddBrokerAudit(builder.Configuration);
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
         if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))

@@ -1,0 +1,219 @@
+using Broker.Core;
+using Broker.Keys;
+using Dapper;
+using Npgsql;
+
+namespace Broker.Storage.Postgres.Keys;
+
+/// <summary>
+/// <see cref="IKeyStore"/> on PostgreSQL. A revoke or rotation appends to <c>key_events</c> with a number from the
+/// single counter row (commit order) and NOTIFYs <see cref="PostgresChannels.KeyEvents"/> in the same transaction.
+/// </summary>
+public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
+{
+    private const string Columns = """
+        k.id AS Id, k.tenant AS Tenant, k.name AS Name, k.role AS Role, k.prefix AS Prefix,
+        k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns,
+        k.rate_limit_per_minute AS RateLimitPerMinute, k.quota_per_day AS QuotaPerDay,
+        k.created_at AS CreatedAt, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt,
+        k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap
+        """;
+
+    private const string SelectKey = "SELECT " + Columns + " FROM api_keys k";
+
+    public Task<bool> AnyAsync(CancellationToken cancellationToken = default) =>
+        database.RunAsync(connection => connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM api_keys)", cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task InsertAsync(ApiKeyRecord key, byte[] secretHash, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, rate_limit_per_minute,
+                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap)
+                VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @RateLimitPerMinute,
+                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap)
+                """,
+                new
+                {
+                    key.Id, key.Tenant, key.Name, Role = key.Role.ToWire(), key.Prefix,
+                    CredentialPatterns = StoreJson.Write(key.CredentialPatterns), AgentPatterns = StoreJson.Write(key.AgentPatterns),
+                    RateLimitPerMinute = (long?)key.RateLimitPerMinute, QuotaPerDay = (long?)key.QuotaPerDay,
+                    CreatedAt = UnixMs.From(key.CreatedAt), ExpiresAt = UnixMs.From(key.ExpiresAt), key.IsBootstrap,
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO key_secrets (hash, key_id, expires_at) VALUES (@secretHash, @Id, NULL) ON CONFLICT (hash) DO NOTHING",
+                new { secretHash, key.Id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (inserted == 0)
+            {
+                // Two replicas starting together with the same configured bootstrap key: the other one registered it.
+                if (key.IsBootstrap)
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                throw new BrokerException(BrokerErrorKind.Conflict, "A key with this secret already exists.");
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<KeyHashMatch?> FindByHashAsync(byte[] secretHash, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                "SELECT " + Columns + ", s.hash AS Hash, s.expires_at AS SecretExpiresAt FROM key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.hash = @secretHash",
+                new { secretHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+            // The index lookup found the row; compare the full hash in constant time all the same.
+            if (row is null || row.Hash is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(row.Hash, secretHash))
+            {
+                return null;
+            }
+
+            return new KeyHashMatch(row.ToRecord(), UnixMs.To(row.SecretExpiresAt));
+        }, cancellationToken);
+
+    public Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToRecord();
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
+        database.RunAsync<IReadOnlyList<ApiKeyRecord>>(async connection =>
+        {
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                SelectKey + " WHERE k.tenant = @tenant ORDER BY k.created_at, k.id COLLATE \"C\"", new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => r.ToRecord()).ToArray();
+        }, cancellationToken);
+
+    public Task<ApiKeyRecord?> RevokeAsync(string tenant, string id, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var at = UnixMs.From(now);
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @at) WHERE tenant = @tenant AND id = @id",
+                new { at, tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (updated == 0)
+            {
+                return null;
+            }
+
+            await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
+            var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+                SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return row.ToRecord();
+        }, cancellationToken);
+
+    public Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var at = UnixMs.From(now);
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE api_keys SET prefix = @newPrefix WHERE tenant = @tenant AND id = @id AND revoked_at IS NULL",
+                new { newPrefix, tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (updated == 0)
+            {
+                return null;
+            }
+
+            if (previousSecretsExpireAt is { } graceUntil)
+            {
+                // Earlier secrets keep at most until the new grace ends; one already ending sooner keeps its end.
+                var until = UnixMs.From(graceUntil);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE key_secrets SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > @until THEN @until ELSE expires_at END WHERE key_id = @id",
+                    new { until, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM key_secrets WHERE key_id = @id AND expires_at <= @at", new { id, at }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM key_secrets WHERE key_id = @id", new { id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO key_secrets (hash, key_id, expires_at) VALUES (@newSecretHash, @id, NULL)",
+                new { newSecretHash, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
+            var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+                SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return row.ToRecord();
+        }, cancellationToken);
+
+    public Task TouchAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> lastUsed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lastUsed);
+        if (lastUsed.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ids = lastUsed.Select(p => p.Key).ToArray();
+        var ats = lastUsed.Select(p => UnixMs.From(p.Value)).ToArray();
+        return database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE api_keys k SET last_used_at = GREATEST(COALESCE(k.last_used_at, 0), u.at)
+            FROM unnest(@ids, @ats) AS u(id, at) WHERE k.id = u.id
+            """,
+            new { ids, ats }, cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    public Task<(IReadOnlyList<string> KeyIds, long Sequence)> GetKeyEventsAsync(long sinceSequence, CancellationToken cancellationToken = default) =>
+        database.RunAsync<(IReadOnlyList<string>, long)>(async connection =>
+        {
+            var rows = (await connection.QueryAsync<(long Seq, string KeyId)>(new CommandDefinition(
+                "SELECT seq, key_id FROM key_events WHERE seq > @sinceSequence ORDER BY seq LIMIT 10000", new { sinceSequence }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+            return (rows.Select(r => r.KeyId).Distinct().ToArray(), rows.Length == 0 ? sinceSequence : rows[^1].Seq);
+        }, cancellationToken);
+
+    private static async Task AddEventAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string keyId, long at, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            WITH next AS (UPDATE key_event_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
+            INSERT INTO key_events (seq, key_id, at) SELECT seq, @keyId, @at FROM next;
+            SELECT pg_notify(@channel, @keyId);
+            """,
+            new { keyId, at, channel = PostgresChannels.KeyEvents }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+    private sealed class Row
+    {
+        public string Id { get; init; } = "";
+        public string Tenant { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string Role { get; init; } = "";
+        public string Prefix { get; init; } = "";
+        public string CredentialPatterns { get; init; } = "[]";
+        public string AgentPatterns { get; init; } = "[]";
+        public long? RateLimitPerMinute { get; init; }
+        public long? QuotaPerDay { get; init; }
+        public long CreatedAt { get; init; }
+        public long? ExpiresAt { get; init; }
+        public long? RevokedAt { get; init; }
+        public long? LastUsedAt { get; init; }
+        public bool IsBootstrap { get; init; }
+        public byte[]? Hash { get; init; }
+        public long? SecretExpiresAt { get; init; }
+
+        public ApiKeyRecord ToRecord()
+        {
+            RoleExtensions.TryParse(Role, out var role);
+            return new ApiKeyRecord(
+                Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
+                (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace Broker.Storage.Postgres;
+
+/// <summary>The LISTEN/NOTIFY channels the stores notify on (delivered at commit, to every replica).</summary>
+public static class PostgresChannels
+{
+    /// <summary>Payload: JSON <c>{"t": tenant, "c": cursor, "n": name}</c> of a shared credential value's change.</summary>
+    public const string Credentials = "broker_credentials";
+
+    /// <summary>Payload: the key id revoked or rotated.</summary>
+    public const string KeyEvents = "broker_key_events";
+}

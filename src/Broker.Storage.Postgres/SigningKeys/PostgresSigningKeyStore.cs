@@ -1,0 +1,104 @@
+using Broker.Core;
+using Broker.Minting.Signing;
+using Broker.Vault;
+using Dapper;
+using Npgsql;
+
+namespace Broker.Storage.Postgres.SigningKeys;
+
+/// <summary>
+/// Signing keys in <c>signing_keys</c> (migration 0004), shared by every replica (one JWKS). Holds the private key
+/// only sealed; never decrypts. Retirement is a compare-and-set on <c>retired_at IS NULL</c>.
+/// </summary>
+public sealed class PostgresSigningKeyStore(PostgresDatabase database) : ISigningKeyStore, IRewrappableStore
+{
+    public async Task AddAsync(SigningKeyRecord key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        try
+        {
+            await database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO signing_keys (kid, created_at, retired_at, expires_at, public_jwk, ciphertext, wrapped_key, kek_id)
+                VALUES (@Kid, @CreatedAt, @RetiredAt, @ExpiresAt, @PublicJwk, @Ciphertext, @WrappedKey, @KekId)
+                """,
+                new
+                {
+                    key.Kid,
+                    CreatedAt = UnixMs.From(key.CreatedAt),
+                    RetiredAt = UnixMs.From(key.RetiredAt),
+                    ExpiresAt = UnixMs.From(key.ExpiresAt),
+                    key.PublicJwk,
+                    key.SealedPrivateKey.Ciphertext,
+                    key.SealedPrivateKey.WrappedKey,
+                    key.SealedPrivateKey.KekId,
+                },
+                cancellationToken: cancellationToken)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new BrokerException(BrokerErrorKind.Conflict, "A signing key with this kid already exists.", ex);
+        }
+    }
+
+    public Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
+        database.RunAsync<IReadOnlyList<SigningKeyRecord>>(async connection =>
+        {
+            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+                """
+                SELECT kid AS Kid, created_at AS CreatedAt, retired_at AS RetiredAt, expires_at AS ExpiresAt, public_jwk AS PublicJwk,
+                       ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId
+                FROM signing_keys
+                ORDER BY created_at, kid COLLATE "C"
+                """,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return rows.Select(r => r.ToRecord()).ToArray();
+        }, cancellationToken);
+
+    public async Task<bool> TryRetireAsync(string kid, DateTimeOffset retiredAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        await database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE signing_keys SET retired_at = @retiredAt, expires_at = @expiresAt WHERE kid = @kid AND retired_at IS NULL",
+            new { kid, retiredAt = UnixMs.From(retiredAt), expiresAt = UnixMs.From(expiresAt) },
+            cancellationToken: cancellationToken)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
+        database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= @before",
+            new { before = UnixMs.From(before) },
+            cancellationToken: cancellationToken)), cancellationToken);
+
+    /// <summary>Re-wraps every signing key's data key in one transaction, leaving ciphertexts untouched.</summary>
+    public Task<int> RewrapAllAsync(Func<byte[], string, (byte[] WrappedKey, string KekId)> rewrap, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            ArgumentNullException.ThrowIfNull(rewrap);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var rows = (await connection.QueryAsync<(string Kid, byte[] WrappedKey, string KekId)>(new CommandDefinition(
+                "SELECT kid, wrapped_key, kek_id FROM signing_keys FOR UPDATE", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+            foreach (var row in rows)
+            {
+                var (wrapped, kekId) = rewrap(row.WrappedKey, row.KekId);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE signing_keys SET wrapped_key = @wrapped, kek_id = @kekId WHERE kid = @Kid",
+                    new { wrapped, kekId, row.Kid }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return rows.Length;
+        }, cancellationToken);
+
+    private sealed class Row
+    {
+        public string Kid { get; init; } = "";
+        public long CreatedAt { get; init; }
+        public long? RetiredAt { get; init; }
+        public long? ExpiresAt { get; init; }
+        public string PublicJwk { get; init; } = "";
+        public byte[] Ciphertext { get; init; } = [];
+        public byte[] WrappedKey { get; init; } = [];
+        public string KekId { get; init; } = "";
+
+        public SigningKeyRecord ToRecord() => new(
+            Kid, UnixMs.To(CreatedAt), UnixMs.To(RetiredAt), UnixMs.To(ExpiresAt), PublicJwk, new SealedValue(Ciphertext, WrappedKey, KekId));
+    }
+}

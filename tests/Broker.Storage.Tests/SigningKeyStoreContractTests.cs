@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using Broker.Core;
+using Broker.Minting.Signing;
+using Broker.Vault;
+
+namespace Broker.Storage.Tests;
+
+public sealed class SigningKeyStoreContractTests
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static SigningKeyRecord NewKey(DateTimeOffset at) =>
+        SigningKeyMaterial.Generate(new EnvelopeEncryption(new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32))), at).Record;
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task Add_List_Retire_Delete(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var store = stores.SigningKeys;
+        var key = NewKey(T0.AddMilliseconds(123));
+        await store.AddAsync(key);
+        var stored = Assert.Single(await store.ListAsync());
+        Assert.Equal(key.Kid, stored.Kid);
+        Assert.Equal(key.CreatedAt, stored.CreatedAt);
+        Assert.Equal(key.PublicJwk, stored.PublicJwk);
+        Assert.Equal(key.SealedPrivateKey.Ciphertext, stored.SealedPrivateKey.Ciphertext);
+        Assert.Equal(BrokerErrorKind.Conflict, (await Assert.ThrowsAsync<BrokerException>(() => store.AddAsync(key))).Kind);
+
+        Assert.True(await store.TryRetireAsync(key.Kid, T0.AddHours(1), T0.AddHours(2)));
+        Assert.False(await store.TryRetireAsync(key.Kid, T0.AddHours(3), T0.AddHours(4)));
+        Assert.Equal(T0.AddHours(1), Assert.Single(await store.ListAsync()).RetiredAt);
+        Assert.Equal(0, await store.DeleteExpiredAsync(T0.AddHours(1)));
+        Assert.Equal(1, await store.DeleteExpiredAsync(T0.AddHours(2)));
+        Assert.Empty(await store.ListAsync());
+    }
+}
