@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; port=18183
 dotnet build src/Broker.Server -c Release -v q -nologo >/dev/null
 dir=$(mktemp -d)
-Broker__DataDir=$dir dotnet src/Broker.Server/bin/Release/net10.0/Broker.Server.dll --urls http://127.0.0.1:$port >/dev/null 2>&1 &
+# EXTRA_ARGS: e.g. --Broker:Audit:DisabledForBenchmark=true to see what auditing costs
+Broker__DataDir=$dir dotnet src/Broker.Server/bin/Release/net10.0/Broker.Server.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done

@@ -88,7 +88,11 @@ public sealed class SqliteAuditStore : IAuditStore
             p[13].Value = (object?)r.ValueHmac ?? DBNull.Value;
             p[14].Value = r.PrevHash;
             p[15].Value = r.Hash;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Synchronous on purpose: Microsoft.Data.Sqlite's async is synchronous underneath, and this loop is
+            // the single writer's hot path (a Task per row is pure overhead here).
+            cancellationToken.ThrowIfCancellationRequested();
+            command.ExecuteNonQuery();
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
