@@ -24,7 +24,10 @@ public interface IAuditStore
     Task<IReadOnlyList<AuditRecord>> ReadChainAsync(
         string tenant, long afterId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>The most recent records whose actor is the key <paramref name="keyId"/>, newest first (the leaked-key report).</summary>
+    /// <summary>
+    /// The most recent uses of the key <paramref name="keyId"/>, newest first (the leaked-key report): records whose actor
+    /// it is, and verifies of it by agents (an inbound caller key is used through <c>inbound.verify</c>).
+    /// </summary>
     Task<IReadOnlyList<AuditRecord>> GetRecentByKeyAsync(
         string tenant, string keyId, int limit, CancellationToken cancellationToken);
 

@@ -198,6 +198,27 @@ public sealed class KeysApiTests : IDisposable
     }
 
     [Fact]
+    public async Task RevokeLeaked_OfACallerKey_ReportsTheAgentsVerifiesOfIt()
+    {
+        var (_, agent) = await _app.CreateKeyAsync(new { name = "support-agent", role = "agent" });
+        var (callerId, caller) = await _app.CreateKeyAsync(new { name = "customer-7", role = "caller", agents = new[] { "support-*" } });
+        using (var client = _app.ClientWith(agent))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.True((await BrokerApp.JsonAsync(await client.PostAsJsonAsync("/v1/inbound/verify", new { key = caller, agent = "support-agent" })))["valid"]!.GetValue<bool>());
+            }
+        }
+
+        using var admin = _app.Admin();
+        var report = await BrokerApp.JsonAsync(await admin.PostAsJsonAsync("/v1/keys/revoke-leaked", new { key = caller }));
+        var uses = report["recentUse"]!.AsArray();
+        Assert.Equal(3, uses.Count(u => u!["action"]!.GetValue<string>() == "inbound.verify" && u["target"]!.GetValue<string>() == callerId));
+        Assert.All(uses, u => Assert.NotNull(u!["time"]));
+        Assert.Contains(uses, u => u!["clientAddress"] is not null || u["actor"]!["name"]!.GetValue<string>() == "support-agent");
+    }
+
+    [Fact]
     public async Task Revoke_UnderLoad_NoRequestStartedAfterTheResponseSucceeds()
     {
         await _app.PutAsync("openai_key", "sk-under-load");

@@ -123,7 +123,7 @@ public sealed class SqliteAuditStore : IAuditStore
 
     public Task<IReadOnlyList<AuditRecord>> GetRecentByKeyAsync(string tenant, string keyId, int limit, CancellationToken cancellationToken) =>
         ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND actor_key_id = @keyId ORDER BY id DESC LIMIT @limit",
+            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND (actor_key_id = @keyId OR (action = 'inbound.verify' AND target = @keyId)) ORDER BY id DESC LIMIT @limit",
             new { tenant, keyId, limit },
             cancellationToken);
 
