@@ -1,4 +1,4 @@
-using Broker.Storage.Sqlite;
+using Broker.Storage;
 
 namespace Broker.Storage.Postgres;
 

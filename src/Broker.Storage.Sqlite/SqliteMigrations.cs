@@ -1,3 +1,5 @@
+using Broker.Storage;
+
 namespace Broker.Storage.Sqlite;
 
 public static class SqliteMigrations

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Broker.Storage;
 using Broker.Storage.Sqlite;
 using Broker.Vault;
 using Microsoft.Data.Sqlite;

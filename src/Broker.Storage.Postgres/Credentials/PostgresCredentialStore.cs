@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using System.Text.Json;
 using Broker.Credentials;
 using Broker.Vault;
@@ -24,7 +26,7 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
     public Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default) =>
         database.RunAsync(async connection =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
                 SelectCurrent + " WHERE c.tenant = @tenant AND c.name = @name AND c.subject = @subject",
                 new { tenant, name, subject }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return row?.ToRecord();
@@ -33,7 +35,7 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
     public Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         database.RunAsync<IReadOnlyList<CredentialSummary>>(async connection =>
         {
-            var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(
+            var rows = await connection.QueryAsync<CredentialSummaryRow>(new CommandDefinition(
                 """
                 SELECT name AS Name, subject AS Subject, kind AS Kind, labels AS Labels, current_version AS Version,
                        created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -59,35 +61,34 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
             await connection.ExecuteAsync(new CommandDefinition(
                 "SELECT pg_advisory_xact_lock(hashtextextended(@lockKey, 0))",
                 new { lockKey = write.Tenant + "\n" + write.Name + "\n" + write.Subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var current = (await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            var current = (await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
                 SelectCurrent + " WHERE c.tenant = @Tenant AND c.name = @Name AND c.subject = @Subject",
                 new { write.Tenant, write.Name, write.Subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToRecord();
 
-            if (write.IfMatchVersion is { } expected && (current is null || current.Version != expected))
+            var plan = CredentialWritePlan.Decide(write, current, sealer, StoreJson.Write);
+            var now = UnixMs.From(write.Now);
+            var kind = plan.Kind;
+            var labels = StoreJson.Write(plan.Labels);
+            if (plan.Outcome == CredentialWriteOutcome.PreconditionFailed)
             {
-                return new CredentialWriteResult(CredentialWriteOutcome.PreconditionFailed, current is null ? null : CredentialService.ToSummary(current));
+                return plan.Result;
             }
 
-            var now = UnixMs.From(write.Now);
-            var kind = write.Kind ?? current?.Kind ?? CredentialKinds.Generic;
-            var labelSet = write.Labels ?? current?.Labels ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
-            var labels = StoreJson.Write(labelSet);
-            if (current is not null && sealer.IsSameValue(current))
+            if (plan.Outcome == CredentialWriteOutcome.Unchanged)
             {
-                if (current.Kind != kind || StoreJson.Write(current.Labels) != labels)
+                if (plan.MetadataChanged)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(
                         "UPDATE credentials SET kind = @kind, labels = @labels, updated_at = @now WHERE tenant = @Tenant AND name = @Name AND subject = @Subject",
                         new { kind, labels, now, write.Tenant, write.Name, write.Subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    current = current with { Kind = kind, Labels = labelSet, UpdatedAt = write.Now };
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new CredentialWriteResult(CredentialWriteOutcome.Unchanged, CredentialService.ToSummary(current));
+                return plan.Result;
             }
 
-            var version = (current?.Version ?? 0) + 1;
-            var sealedValue = sealer.Seal(version);
+            var version = plan.Version;
+            var sealedValue = plan.Value!;
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO credential_versions (tenant, name, subject, version, ciphertext, wrapped_key, kek_id, created_at)
@@ -109,8 +110,7 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var summary = new CredentialSummary(write.Name, write.Subject, kind, labelSet, version, current?.CreatedAt ?? write.Now, write.Now);
-            return new CredentialWriteResult(current is null ? CredentialWriteOutcome.Created : CredentialWriteOutcome.NewVersion, summary);
+            return plan.Result;
         }, cancellationToken);
 
     public Task<bool> DeleteAsync(string tenant, string name, string? subject, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -152,7 +152,7 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
                 "SELECT seq FROM tenant_cursors WHERE tenant = @tenant", new { tenant }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
             if (since is null)
             {
-                var all = await connection.QueryAsync<Row>(new CommandDefinition(
+                var all = await connection.QueryAsync<CredentialRow>(new CommandDefinition(
                     SelectCurrent + " WHERE c.tenant = @tenant AND c.subject = '' ORDER BY c.name COLLATE \"C\"", new { tenant }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 return new CredentialChanges(cursor, all.Select(r => r.ToRecord()).ToArray(), []);
             }
@@ -165,7 +165,7 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
             var names = (await connection.QueryAsync<string>(new CommandDefinition(
                 "SELECT DISTINCT name COLLATE \"C\" AS name FROM credential_changes WHERE tenant = @tenant AND seq > @since ORDER BY 1",
                 new { tenant, since }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
-            var changed = (await connection.QueryAsync<Row>(new CommandDefinition(
+            var changed = (await connection.QueryAsync<CredentialRow>(new CommandDefinition(
                 SelectCurrent + " WHERE c.tenant = @tenant AND c.subject = '' AND c.name = ANY(@names) ORDER BY c.name COLLATE \"C\"",
                 new { tenant, names }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
             var present = changed.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
@@ -213,38 +213,5 @@ public sealed class PostgresCredentialStore(PostgresDatabase database) : ICreden
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO credential_changes (tenant, seq, name) VALUES (@tenant, @seq, @name); SELECT pg_notify(@channel, @payload);",
             new { tenant, seq, name, channel = PostgresChannels.Credentials, payload }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-    }
-
-    private sealed class SummaryRow
-    {
-        public string Name { get; init; } = "";
-        public string Subject { get; init; } = "";
-        public string Kind { get; init; } = "";
-        public string Labels { get; init; } = "{}";
-        public long Version { get; init; }
-        public long CreatedAt { get; init; }
-        public long UpdatedAt { get; init; }
-
-        public CredentialSummary ToSummary() =>
-            new(Name, Subject, Kind, StoreJson.ReadLabels(Labels), (int)Version, UnixMs.To(CreatedAt), UnixMs.To(UpdatedAt));
-    }
-
-    private sealed class Row
-    {
-        public string Tenant { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string Subject { get; init; } = "";
-        public string Kind { get; init; } = "";
-        public string Labels { get; init; } = "{}";
-        public long Version { get; init; }
-        public long CreatedAt { get; init; }
-        public long UpdatedAt { get; init; }
-        public byte[] Ciphertext { get; init; } = [];
-        public byte[] WrappedKey { get; init; } = [];
-        public string KekId { get; init; } = "";
-
-        public CredentialRecord ToRecord() => new(
-            Tenant, Name, Subject, Kind, StoreJson.ReadLabels(Labels), (int)Version, UnixMs.To(CreatedAt), UnixMs.To(UpdatedAt),
-            new SealedValue(Ciphertext, WrappedKey, KekId));
     }
 }

@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using Broker.Core;
 using Broker.Keys;
 using Dapper;
@@ -66,7 +68,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
     public Task<KeyHashMatch?> FindByHashAsync(byte[] secretHash, CancellationToken cancellationToken = default) =>
         database.RunAsync(async connection =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
                 "SELECT " + Columns + ", s.hash AS Hash, s.expires_at AS SecretExpiresAt FROM key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.hash = @secretHash",
                 new { secretHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
@@ -82,7 +84,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
     public Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
         database.RunAsync(async connection =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return row?.ToRecord();
         }, cancellationToken);
@@ -90,7 +92,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         database.RunAsync<IReadOnlyList<ApiKeyRecord>>(async connection =>
         {
-            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant ORDER BY k.created_at, k.id COLLATE \"C\"", new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return rows.Select(r => r.ToRecord()).ToArray();
         }, cancellationToken);
@@ -109,7 +111,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             }
 
             await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
-            var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+            var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return row.ToRecord();
@@ -148,7 +150,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
                 "INSERT INTO key_secrets (hash, key_id, expires_at) VALUES (@newSecretHash, @id, NULL)",
                 new { newSecretHash, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
-            var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+            var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return row.ToRecord();
@@ -188,32 +190,4 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             SELECT pg_notify(@channel, @keyId);
             """,
             new { keyId, at, channel = PostgresChannels.KeyEvents }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-
-    private sealed class Row
-    {
-        public string Id { get; init; } = "";
-        public string Tenant { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string Role { get; init; } = "";
-        public string Prefix { get; init; } = "";
-        public string CredentialPatterns { get; init; } = "[]";
-        public string AgentPatterns { get; init; } = "[]";
-        public long? RateLimitPerMinute { get; init; }
-        public long? QuotaPerDay { get; init; }
-        public long CreatedAt { get; init; }
-        public long? ExpiresAt { get; init; }
-        public long? RevokedAt { get; init; }
-        public long? LastUsedAt { get; init; }
-        public bool IsBootstrap { get; init; }
-        public byte[]? Hash { get; init; }
-        public long? SecretExpiresAt { get; init; }
-
-        public ApiKeyRecord ToRecord()
-        {
-            RoleExtensions.TryParse(Role, out var role);
-            return new ApiKeyRecord(
-                Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
-                (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap);
-        }
-    }
 }

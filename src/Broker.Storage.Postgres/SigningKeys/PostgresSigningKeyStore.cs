@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using Broker.Core;
 using Broker.Minting.Signing;
 using Broker.Vault;
@@ -44,7 +46,7 @@ public sealed class PostgresSigningKeyStore(PostgresDatabase database) : ISignin
     public Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         database.RunAsync<IReadOnlyList<SigningKeyRecord>>(async connection =>
         {
-            var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            var rows = await connection.QueryAsync<SigningKeyRow>(new CommandDefinition(
                 """
                 SELECT kid AS Kid, created_at AS CreatedAt, retired_at AS RetiredAt, expires_at AS ExpiresAt, public_jwk AS PublicJwk,
                        ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId
@@ -86,19 +88,4 @@ public sealed class PostgresSigningKeyStore(PostgresDatabase database) : ISignin
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return rows.Length;
         }, cancellationToken);
-
-    private sealed class Row
-    {
-        public string Kid { get; init; } = "";
-        public long CreatedAt { get; init; }
-        public long? RetiredAt { get; init; }
-        public long? ExpiresAt { get; init; }
-        public string PublicJwk { get; init; } = "";
-        public byte[] Ciphertext { get; init; } = [];
-        public byte[] WrappedKey { get; init; } = [];
-        public string KekId { get; init; } = "";
-
-        public SigningKeyRecord ToRecord() => new(
-            Kid, UnixMs.To(CreatedAt), UnixMs.To(RetiredAt), UnixMs.To(ExpiresAt), PublicJwk, new SealedValue(Ciphertext, WrappedKey, KekId));
-    }
 }

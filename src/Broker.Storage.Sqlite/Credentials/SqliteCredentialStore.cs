@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using Broker.Credentials;
 using Broker.Vault;
 using Dapper;
@@ -39,7 +41,7 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
     public async Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<SummaryRow>(new CommandDefinition(
+        var rows = await connection.QueryAsync<CredentialSummaryRow>(new CommandDefinition(
             """
             SELECT name AS Name, subject AS Subject, kind AS Kind, labels AS Labels, current_version AS Version,
                    created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -62,35 +64,34 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var current = (await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+        var current = (await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             SelectCurrent + " WHERE c.tenant = @Tenant AND c.name = @Name AND c.subject = @Subject",
             new { write.Tenant, write.Name, write.Subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToRecord();
 
-        if (write.IfMatchVersion is { } expected && (current is null || current.Version != expected))
+        var plan = CredentialWritePlan.Decide(write, current, sealer, StoreJson.Write);
+        var now = UnixMs.From(write.Now);
+        var kind = plan.Kind;
+        var labels = StoreJson.Write(plan.Labels);
+        if (plan.Outcome == CredentialWriteOutcome.PreconditionFailed)
         {
-            return new CredentialWriteResult(CredentialWriteOutcome.PreconditionFailed, current is null ? null : CredentialService.ToSummary(current));
+            return plan.Result;
         }
 
-        var now = UnixMs.From(write.Now);
-        var kind = write.Kind ?? current?.Kind ?? CredentialKinds.Generic;
-        var labelSet = write.Labels ?? current?.Labels ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var labels = StoreJson.Write(labelSet);
-        if (current is not null && sealer.IsSameValue(current))
+        if (plan.Outcome == CredentialWriteOutcome.Unchanged)
         {
-            if (current.Kind != kind || StoreJson.Write(current.Labels) != labels)
+            if (plan.MetadataChanged)
             {
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE credentials SET kind = @kind, labels = @labels, updated_at = @now WHERE tenant = @Tenant AND name = @Name AND subject = @Subject",
                     new { kind, labels, now, write.Tenant, write.Name, write.Subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                current = current with { Kind = kind, Labels = labelSet, UpdatedAt = write.Now };
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new CredentialWriteResult(CredentialWriteOutcome.Unchanged, CredentialService.ToSummary(current));
+            return plan.Result;
         }
 
-        var version = (current?.Version ?? 0) + 1;
-        var sealedValue = sealer.Seal(version);
+        var version = plan.Version;
+        var sealedValue = plan.Value!;
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO credential_versions (tenant, name, subject, version, ciphertext, wrapped_key, kek_id, created_at)
@@ -112,8 +113,7 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        var summary = new CredentialSummary(write.Name, write.Subject, kind, labelSet, version, current?.CreatedAt ?? write.Now, write.Now);
-        return new CredentialWriteResult(current is null ? CredentialWriteOutcome.Created : CredentialWriteOutcome.NewVersion, summary);
+        return plan.Result;
     }
 
     public async Task<bool> DeleteAsync(string tenant, string name, string? subject, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -160,7 +160,7 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
             "SELECT seq FROM tenant_cursors WHERE tenant = @tenant", new { tenant }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
         if (since is null)
         {
-            var all = await connection.QueryAsync<Row>(new CommandDefinition(
+            var all = await connection.QueryAsync<CredentialRow>(new CommandDefinition(
                 SelectCurrent + " WHERE c.tenant = @tenant AND c.subject = '' ORDER BY c.name", new { tenant }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return new CredentialChanges(cursor, all.Select(r => r.ToRecord()).ToArray(), []);
         }
@@ -173,7 +173,7 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
         var names = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT DISTINCT name FROM credential_changes WHERE tenant = @tenant AND seq > @since ORDER BY name",
             new { tenant, since }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
-        var changed = (await connection.QueryAsync<Row>(new CommandDefinition(
+        var changed = (await connection.QueryAsync<CredentialRow>(new CommandDefinition(
             SelectCurrent + " WHERE c.tenant = @tenant AND c.subject = '' AND c.name IN (SELECT DISTINCT name FROM credential_changes WHERE tenant = @tenant AND seq > @since) ORDER BY c.name",
             new { tenant, since }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).Select(r => r.ToRecord()).ToArray();
         var present = changed.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
@@ -219,38 +219,5 @@ public sealed class SqliteCredentialStore(SqliteDatabase database) : ICredential
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO credential_changes (tenant, seq, name) VALUES (@tenant, @seq, @name)",
             new { tenant, seq, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-    }
-
-    private sealed class SummaryRow
-    {
-        public string Name { get; init; } = "";
-        public string Subject { get; init; } = "";
-        public string Kind { get; init; } = "";
-        public string Labels { get; init; } = "{}";
-        public long Version { get; init; }
-        public long CreatedAt { get; init; }
-        public long UpdatedAt { get; init; }
-
-        public CredentialSummary ToSummary() =>
-            new(Name, Subject, Kind, StoreJson.ReadLabels(Labels), (int)Version, UnixMs.To(CreatedAt), UnixMs.To(UpdatedAt));
-    }
-
-    private sealed class Row
-    {
-        public string Tenant { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string Subject { get; init; } = "";
-        public string Kind { get; init; } = "";
-        public string Labels { get; init; } = "{}";
-        public long Version { get; init; }
-        public long CreatedAt { get; init; }
-        public long UpdatedAt { get; init; }
-        public byte[] Ciphertext { get; init; } = [];
-        public byte[] WrappedKey { get; init; } = [];
-        public string KekId { get; init; } = "";
-
-        public CredentialRecord ToRecord() => new(
-            Tenant, Name, Subject, Kind, StoreJson.ReadLabels(Labels), (int)Version, UnixMs.To(CreatedAt), UnixMs.To(UpdatedAt),
-            new SealedValue(Ciphertext, WrappedKey, KekId));
     }
 }

@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using Broker.Core;
 using Broker.Keys;
 using Dapper;
@@ -50,7 +52,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
     public async Task<KeyHashMatch?> FindByHashAsync(byte[] secretHash, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey.Replace("FROM api_keys k", ", s.hash AS Hash, s.expires_at AS SecretExpiresAt FROM key_secrets s JOIN api_keys k ON k.id = s.key_id", StringComparison.Ordinal)
                 + " WHERE s.hash = @secretHash",
             new { secretHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -67,7 +69,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
     public async Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToRecord();
     }
@@ -75,7 +77,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+        var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant ORDER BY k.created_at, k.id", new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => r.ToRecord()).ToArray();
     }
@@ -94,7 +96,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         }
 
         await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+        var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return row.ToRecord();
@@ -133,7 +135,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
             "INSERT INTO key_secrets (hash, key_id, expires_at) VALUES (@newSecretHash, @id, NULL)",
             new { newSecretHash, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+        var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return row.ToRecord();
@@ -165,32 +167,4 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
     private static Task AddEventAsync(SqliteConnection connection, SqliteTransaction transaction, string keyId, long at, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO key_events (key_id, at) VALUES (@keyId, @at)", new { keyId, at }, transaction, cancellationToken: cancellationToken));
-
-    private sealed class Row
-    {
-        public string Id { get; init; } = "";
-        public string Tenant { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string Role { get; init; } = "";
-        public string Prefix { get; init; } = "";
-        public string CredentialPatterns { get; init; } = "[]";
-        public string AgentPatterns { get; init; } = "[]";
-        public long? RateLimitPerMinute { get; init; }
-        public long? QuotaPerDay { get; init; }
-        public long CreatedAt { get; init; }
-        public long? ExpiresAt { get; init; }
-        public long? RevokedAt { get; init; }
-        public long? LastUsedAt { get; init; }
-        public long IsBootstrap { get; init; }
-        public byte[]? Hash { get; init; }
-        public long? SecretExpiresAt { get; init; }
-
-        public ApiKeyRecord ToRecord()
-        {
-            RoleExtensions.TryParse(Role, out var role);
-            return new ApiKeyRecord(
-                Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
-                (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap != 0);
-        }
-    }
 }

@@ -1,3 +1,5 @@
+using Broker.Storage.Rows;
+using Broker.Storage;
 using Broker.Core;
 using Broker.Minting.Signing;
 using Broker.Vault;
@@ -47,7 +49,7 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKey
     public async Task<IReadOnlyList<SigningKeyRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+        var rows = await connection.QueryAsync<SigningKeyRow>(new CommandDefinition(
             """
             SELECT kid AS Kid, created_at AS CreatedAt, retired_at AS RetiredAt, expires_at AS ExpiresAt, public_jwk AS PublicJwk,
                    ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId
@@ -99,20 +101,5 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKey
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows.Length;
-    }
-
-    private sealed class Row
-    {
-        public string Kid { get; init; } = "";
-        public long CreatedAt { get; init; }
-        public long? RetiredAt { get; init; }
-        public long? ExpiresAt { get; init; }
-        public string PublicJwk { get; init; } = "";
-        public byte[] Ciphertext { get; init; } = [];
-        public byte[] WrappedKey { get; init; } = [];
-        public string KekId { get; init; } = "";
-
-        public SigningKeyRecord ToRecord() => new(
-            Kid, UnixMs.To(CreatedAt), UnixMs.To(RetiredAt), UnixMs.To(ExpiresAt), PublicJwk, new SealedValue(Ciphertext, WrappedKey, KekId));
     }
 }

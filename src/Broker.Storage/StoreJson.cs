@@ -1,8 +1,8 @@
 using System.Text.Json;
 
-namespace Broker.Storage.Sqlite;
+namespace Broker.Storage;
 
-internal static class StoreJson
+public static class StoreJson
 {
     public static string Write<T>(T value) => JsonSerializer.Serialize(value);
 

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Broker.Storage.Sqlite;
+namespace Broker.Storage;
 
 /// <summary>
 /// Applies numbered SQL migrations in order, each in its own transaction, recorded in a journal with a

@@ -1,7 +1,7 @@
-namespace Broker.Storage.Sqlite;
+namespace Broker.Storage;
 
 /// <summary>Times are stored as Unix milliseconds, UTC.</summary>
-internal static class UnixMs
+public static class UnixMs
 {
     public static long From(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
