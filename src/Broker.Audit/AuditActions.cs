@@ -13,5 +13,7 @@ public static class AuditActions
     public const string KeyRevoke = "key.revoke";
     public const string KeyRevokeLeaked = "key.revoke_leaked";
     public const string InboundVerify = "inbound.verify";
+    public const string SigningKeyRotate = "signing_key.rotate";
+    public const string SigningKeyRetire = "signing_key.retire";
     public const string RequestDenied = "request.denied";
 }

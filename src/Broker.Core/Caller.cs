@@ -8,8 +8,16 @@ public sealed record Caller(
     string Tenant,
     bool IsBootstrap,
     IReadOnlyList<string> CredentialPatterns,
-    IReadOnlyList<string> AgentPatterns)
+    IReadOnlyList<string> AgentPatterns,
+    IReadOnlyList<string>? VerifyAsPatterns = null)
 {
     /// <summary>Whether this key's <c>credentials</c> patterns allow the named credential.</summary>
     public bool MayReadCredential(string name) => WildcardPattern.MatchesAny(CredentialPatterns, name);
+
+    /// <summary>
+    /// Whether this agent key may verify inbound keys on behalf of the named agent: its own name always, any other
+    /// name only when its <c>verifyAs</c> patterns match it (absent patterns allow nothing more).
+    /// </summary>
+    public bool MayVerifyAs(string agentName) =>
+        string.Equals(agentName, Name, StringComparison.Ordinal) || WildcardPattern.MatchesAny(VerifyAsPatterns ?? [], agentName);
 }

@@ -3,6 +3,7 @@ using Broker.Core;
 namespace Broker.Keys;
 
 /// <summary>A stored inbound key: metadata and nothing from which the key could be recovered.</summary>
+/// <param name="VerifyAsPatterns">For an agent key: the other agent names it may verify inbound keys for (its own name always); null or empty: none.</param>
 public sealed record ApiKeyRecord(
     string Id,
     string Tenant,
@@ -17,12 +18,13 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt,
     DateTimeOffset? LastUsedAt,
-    bool IsBootstrap)
+    bool IsBootstrap,
+    IReadOnlyList<string>? VerifyAsPatterns = null)
 {
     public KeyStatus StatusAt(DateTimeOffset now) =>
         RevokedAt is not null ? KeyStatus.Revoked
         : ExpiresAt is { } expires && expires <= now ? KeyStatus.Expired
         : KeyStatus.Active;
 
-    public Caller ToCaller() => new(Id, Name, Role, Tenant, IsBootstrap, CredentialPatterns, AgentPatterns);
+    public Caller ToCaller() => new(Id, Name, Role, Tenant, IsBootstrap, CredentialPatterns, AgentPatterns, VerifyAsPatterns ?? []);
 }

@@ -8,4 +8,5 @@ public sealed record CreateKeyRequest(
     IReadOnlyList<string>? Agents,
     int? RateLimitPerMinute,
     int? QuotaPerDay,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt,
+    IReadOnlyList<string>? VerifyAs = null);

@@ -21,8 +21,25 @@ public interface IKeyStore
     /// <returns>The key after the revoke, or null when the tenant has no such key.</returns>
     Task<ApiKeyRecord?> RevokeAsync(string tenant, string id, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a new secret to an active key and keeps the previous ones until <paramref name="previousSecretsExpireAt"/> (null: they stop now).</summary>
+    /// <summary>
+    /// Adds a new secret to an active key and keeps the previous ones until <paramref name="previousSecretsExpireAt"/>
+    /// (null: they stop now). The key is never a bootstrap key afterwards: a rotation does not hand bootstrap status on.
+    /// </summary>
     Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The key registered as bootstrap admin key with this secret, whatever its state now (rotated since, revoked), so
+    /// that a configured value is registered once and never comes back after a rotation dropped its hash.
+    /// </summary>
+    Task<ApiKeyRecord?> FindBootstrapAsync(byte[] secretHash, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Revokes every active bootstrap key ordered before <paramref name="keep"/> (by creation time, then id), as
+    /// <see cref="RevokeAsync"/> does (with key events, so replicas drop them). Ordering rather than "every other"
+    /// means replicas starting at once with two different values keep exactly one: the newer.
+    /// </summary>
+    /// <returns>The ids revoked now.</returns>
+    Task<IReadOnlyList<string>> RevokeBootstrapKeysBeforeAsync(ApiKeyRecord keep, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Stamps last use of several keys at once (coalesced, off the request path).</summary>
     Task TouchAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> lastUsed, CancellationToken cancellationToken = default);

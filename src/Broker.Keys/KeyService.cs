@@ -9,6 +9,11 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     public const int MaxRatePerMinute = 1_000_000;
     public const int MaxGraceSeconds = 30 * 24 * 3600;
 
+    /// <summary>The rule (and audit reason) that refuses a verify for an agent name the key may not verify as.</summary>
+    public const string VerifyAsRule = "verify_as";
+
+    public const string BootstrapKeyName = "bootstrap-admin";
+
     public UsageTracker Usage => usage;
 
     public async Task<IssuedKey> CreateAsync(Caller caller, CreateKeyRequest request, CancellationToken cancellationToken = default)
@@ -19,7 +24,8 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         var key = new ApiKeyRecord(
             KeySecrets.NewId(), tenant, request.Name!, role, KeySecrets.PrefixOf(secret),
             request.Credentials?.ToArray() ?? [], request.Agents?.ToArray() ?? [],
-            request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false);
+            request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false,
+            request.VerifyAs?.ToArray() ?? []);
         await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
         return new IssuedKey(key, secret);
     }
@@ -48,6 +54,12 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
         CheckPatterns(request.Credentials, "credentials", errors);
         CheckPatterns(request.Agents, "agents", errors);
+        CheckPatterns(request.VerifyAs, "verifyAs", errors);
+        if (request.VerifyAs is not null && role != Role.Agent && !errors.ContainsKey("role"))
+        {
+            errors["verifyAs"] = ["\"verifyAs\" is a grant of agent keys only."];
+        }
+
         if (request.RateLimitPerMinute is < 1 or > MaxRatePerMinute)
         {
             errors["rateLimitPerMinute"] = [$"\"rateLimitPerMinute\" must lie in 1..{MaxRatePerMinute} (or be null for no limit)."];
@@ -77,37 +89,69 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         return (tenant, role);
     }
 
-    /// <summary>Creates the bootstrap admin key (tenant default) with a given or new secret, when the store has none.</summary>
-    public async Task<IssuedKey?> EnsureBootstrapAsync(string? configuredSecret, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// At start: makes the configured value the bootstrap admin key (tenant default), or creates one with a new secret
+    /// when nothing is configured and the store is empty. A configured value replaces every earlier bootstrap key,
+    /// which stops working at once (on every replica, as a revoke). A value registered before is never registered
+    /// again, so the value of a bootstrap key that rotated itself or was revoked does not come back at a restart.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The configured value is not a well-formed key of 128+ random bits; the message never quotes it.</exception>
+    public async Task<BootstrapResult> EnsureBootstrapAsync(string? configuredSecret, CancellationToken cancellationToken = default)
     {
-        if (configuredSecret is not null)
+        if (configuredSecret is null)
         {
-            if (!KeySecrets.LooksLikeKey(configuredSecret) || configuredSecret.Length < 24)
+            if (await store.AnyAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new InvalidOperationException("Broker:BootstrapAdminKey must start with 'brk_' and carry at least 128 bits of randomness (20+ characters after the prefix).");
+                return BootstrapResult.Unchanged;
             }
 
-            var hash = KeySecrets.Hash(configuredSecret);
-            if (await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return null;
-            }
+            var secret = KeySecrets.NewSecret();
+            var key = NewBootstrap(secret);
+            await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
+            return new BootstrapResult(new IssuedKey(key, secret), [], true);
+        }
 
+        if (KeySecrets.ProblemWithConfiguredKey(configuredSecret, "Broker:BootstrapAdminKey") is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        var hash = KeySecrets.Hash(configuredSecret);
+        var registered = await FindRegisteredAsync(hash, cancellationToken).ConfigureAwait(false);
+        IssuedKey? created = null;
+        if (registered is null)
+        {
             var configured = NewBootstrap(configuredSecret);
             await store.InsertAsync(configured, hash, cancellationToken).ConfigureAwait(false);
-            return new IssuedKey(configured, configuredSecret);
+
+            // Replicas starting together with the same value: one insert wins, and every one of them uses that key.
+            registered = await FindRegisteredAsync(hash, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("The bootstrap admin key was registered but cannot be read back from the store.");
+            created = registered.Id == configured.Id ? new IssuedKey(configured, configuredSecret) : null;
         }
 
-        if (await store.AnyAsync(cancellationToken).ConfigureAwait(false))
+        if (!registered.IsBootstrap || registered.StatusAt(time.GetUtcNow()) != KeyStatus.Active)
         {
-            return null;
+            return new BootstrapResult(created, [], false);
         }
 
-        var secret = KeySecrets.NewSecret();
-        var key = NewBootstrap(secret);
-        await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
-        return new IssuedKey(key, secret);
+        var replaced = await store.RevokeBootstrapKeysBeforeAsync(registered, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        foreach (var id in replaced)
+        {
+            authenticator.Invalidate(id);
+        }
+
+        if (replaced.Count > 0 && barrier is not null)
+        {
+            await barrier.WaitForReplicasAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new BootstrapResult(created, replaced, true);
     }
+
+    private async Task<ApiKeyRecord?> FindRegisteredAsync(byte[] hash, CancellationToken cancellationToken) =>
+        await store.FindBootstrapAsync(hash, cancellationToken).ConfigureAwait(false)
+        ?? (await store.FindByHashAsync(hash, cancellationToken).ConfigureAwait(false))?.Key;
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
     {
@@ -118,7 +162,35 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     public KeyStatus StatusOf(ApiKeyRecord key) => key.StatusAt(time.GetUtcNow());
 
     /// <summary>Revokes a key; when this returns, no request with it succeeds in this process, nor (with a barrier) on any replica.</summary>
+    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not (<see cref="BootstrapRule"/>).</exception>
     public async Task<ApiKeyRecord?> RevokeAsync(Caller caller, string id, CancellationToken cancellationToken = default)
+    {
+        if (await GetForChangeAsync(caller, id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        return await RevokeUncheckedAsync(caller, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The key a caller may rotate or revoke, or null when the tenant has no such key. A key never becomes a bootstrap
+    /// key after it was created, so a key found not to be one here cannot have become one by the time it changes.
+    /// </summary>
+    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not.</exception>
+    public async Task<ApiKeyRecord?> GetForChangeAsync(Caller caller, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var key = await store.GetAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+        if (key is { IsBootstrap: true })
+        {
+            BootstrapRule.Demand(caller, BootstrapRule.ChangeBootstrapKey);
+        }
+
+        return key;
+    }
+
+    private async Task<ApiKeyRecord?> RevokeUncheckedAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         var revoked = await store.RevokeAsync(caller.Tenant, id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (revoked is not null)
@@ -152,10 +224,18 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             return null;
         }
 
-        var revoked = await RevokeAsync(caller, match.Key.Id, cancellationToken).ConfigureAwait(false);
+        // Deliberately without the bootstrap rule: whoever presents the bootstrap key's value holds a leaked copy of it,
+        // and the only safe answer to that is to kill it. Revoking grants the caller nothing, and the operator restores
+        // a bootstrap key by setting a new Broker__BootstrapAdminKey.
+        var revoked = await RevokeUncheckedAsync(caller, match.Key.Id, cancellationToken).ConfigureAwait(false);
         return revoked is null ? null : revoked with { LastUsedAt = usage.LastUsed(revoked) };
     }
 
+    /// <summary>
+    /// Issues a new secret for a key. The new secret is never a bootstrap key, even when the bootstrap key rotates
+    /// itself: it is then a plain admin key of tenant default (the bootstrap key is replaced through configuration).
+    /// </summary>
+    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
     public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
     {
         if (graceSeconds is < 0 or > MaxGraceSeconds)
@@ -163,7 +243,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             throw new ValidationException("graceSeconds", $"\"graceSeconds\" must lie in 0..{MaxGraceSeconds}.");
         }
 
-        var existing = await store.GetAsync(caller.Tenant, id, cancellationToken).ConfigureAwait(false);
+        var existing = await GetForChangeAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             return null;
@@ -192,23 +272,37 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         return new IssuedKey(rotated, secret);
     }
 
-    /// <summary>An agent checks one of its callers' keys. A valid answer counts as one use of that key.</summary>
+    /// <summary>
+    /// An agent checks one of its callers' keys, for itself (<paramref name="agentName"/> null: the key's own name) or
+    /// for another agent name its <c>verifyAs</c> grant matches. A valid answer counts as one use of that key; a
+    /// refused verify reads nothing of the presented key and counts nothing.
+    /// </summary>
+    /// <exception cref="ValidationException">No key, or an invalid agent name.</exception>
+    /// <exception cref="BrokerException">Forbidden (<see cref="VerifyAsRule"/>): another agent name that the grant does not match.</exception>
     public async Task<InboundVerification> VerifyInboundAsync(Caller agent, string? presented, string? agentName, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(agent);
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrEmpty(presented))
         {
             errors["key"] = ["\"key\" is required."];
         }
 
-        if (!Names.IsValidKeyName(agentName))
+        if (agentName is not null && !Names.IsValidKeyName(agentName))
         {
-            errors["agent"] = ["\"agent\" is required: 1 to 128 printable ASCII characters without spaces."];
+            errors["agent"] = ["\"agent\" is 1 to 128 printable ASCII characters without spaces (absent: this key's own name)."];
         }
 
         if (errors.Count > 0)
         {
             throw new ValidationException(errors);
+        }
+
+        agentName ??= agent.Name;
+        if (!agent.MayVerifyAs(agentName))
+        {
+            throw new BrokerException(BrokerErrorKind.Forbidden,
+                $"Rule {VerifyAsRule}: this key verifies inbound keys for its own name, and for other agent names only when its verifyAs grant matches them; the agent named matches none.");
         }
 
         var check = await authenticator.CheckAsync(presented!, cancellationToken).ConfigureAwait(false);
@@ -236,7 +330,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             return new InboundVerification(false, InboundVerification.Unknown, null);
         }
 
-        if (key.Role != Role.Caller || !WildcardPattern.MatchesAny(key.AgentPatterns, agentName!))
+        if (key.Role != Role.Caller || !WildcardPattern.MatchesAny(key.AgentPatterns, agentName))
         {
             return new InboundVerification(false, InboundVerification.Forbidden, key);
         }
@@ -253,7 +347,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     }
 
     private ApiKeyRecord NewBootstrap(string secret) =>
-        new(KeySecrets.NewId(), Tenants.Default, "bootstrap-admin", Role.Admin, KeySecrets.PrefixOf(secret), [], [], null, null, time.GetUtcNow(), null, null, null, true);
+        new(KeySecrets.NewId(), Tenants.Default, BootstrapKeyName, Role.Admin, KeySecrets.PrefixOf(secret), [], [], null, null, time.GetUtcNow(), null, null, null, true, []);
 
     private static void CheckPatterns(IReadOnlyList<string>? patterns, string field, Dictionary<string, string[]> errors)
     {

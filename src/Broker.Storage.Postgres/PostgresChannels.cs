@@ -8,4 +8,7 @@ public static class PostgresChannels
 
     /// <summary>Payload: the key id revoked or rotated.</summary>
     public const string KeyEvents = "broker_key_events";
+
+    /// <summary>Payload: the kid of a signing key retired at once; every replica reloads its signing-key view.</summary>
+    public const string SigningKeys = "broker_signing_keys";
 }

@@ -73,7 +73,9 @@ public sealed class RealBroker : ITestBroker
                 continue;
             }
 
-            var (_, agentKey) = await broker.CreateKeyAsync(new { name = "test-agent", role = "agent", credentials = new[] { "*" } });
+            // The tests verify inbound keys for several agent names ("support-agent", "other-agent") with this one key, as a
+            // runtime hosting several agents does: that needs the verifyAs grant.
+            var (_, agentKey) = await broker.CreateKeyAsync(new { name = "test-agent", role = "agent", credentials = new[] { "*" }, verifyAs = new[] { "*" } });
             broker.AgentKey = agentKey;
             return broker;
         }

@@ -136,7 +136,8 @@ public sealed class KeysApiTests : IDisposable
     [Fact]
     public async Task Verify_ReportsEveryReason()
     {
-        var (_, agent) = await _app.CreateKeyAsync(new { name = "support-agent", role = "agent" });
+        // verifyAs lets this key ask for billing-agent too, so the caller's own agents patterns are what refuse it below.
+        var (_, agent) = await _app.CreateKeyAsync(new { name = "support-agent", role = "agent", verifyAs = new[] { "billing-agent" } });
         var (callerId, caller) = await _app.CreateKeyAsync(new { name = "customer-1", role = "caller", agents = new[] { "support-*" } });
         var (_, otherRole) = await _app.CreateKeyAsync(new { name = "agent-2", role = "agent" });
         var (revokedId, revoked) = await _app.CreateKeyAsync(new { name = "gone", role = "caller", agents = new[] { "*" } });

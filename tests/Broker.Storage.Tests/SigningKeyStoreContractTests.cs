@@ -35,4 +35,33 @@ public sealed class SigningKeyStoreContractTests
         Assert.Equal(1, await store.DeleteExpiredAsync(T0.AddHours(2)));
         Assert.Empty(await store.ListAsync());
     }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task Revoke_RetiresAtOnce_ErasesThePrivateKey_AndKeepsTheFirstTime(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var store = stores.SigningKeys;
+        var current = NewKey(T0);
+        var retired = NewKey(T0);
+        await store.AddAsync(current);
+        await store.AddAsync(retired);
+        Assert.True(await store.TryRetireAsync(retired.Kid, T0.AddHours(1), T0.AddHours(2)));
+
+        Assert.True(await store.RevokeAsync(current.Kid, T0.AddHours(3), T0.AddHours(4)));
+        Assert.True(await store.RevokeAsync(retired.Kid, T0.AddHours(3), T0.AddHours(4)));
+        Assert.True(await store.RevokeAsync(current.Kid, T0.AddHours(5), T0.AddHours(6)));
+        Assert.False(await store.RevokeAsync("no-such-kid", T0, T0));
+
+        var keys = (await store.ListAsync()).ToDictionary(k => k.Kid);
+        Assert.Equal(T0.AddHours(3), keys[current.Kid].RevokedAt);
+        Assert.Equal(T0.AddHours(3), keys[current.Kid].RetiredAt);
+        Assert.Equal(T0.AddHours(4), keys[current.Kid].ExpiresAt);
+        Assert.Empty(keys[current.Kid].SealedPrivateKey.Ciphertext);
+        Assert.Equal(T0.AddHours(3), keys[retired.Kid].RevokedAt);
+        Assert.Equal(T0.AddHours(1), keys[retired.Kid].RetiredAt); // an ordinary retirement keeps its times
+        Assert.Equal(T0.AddHours(2), keys[retired.Kid].ExpiresAt);
+        Assert.Equal(current.PublicJwk, keys[current.Kid].PublicJwk);
+    }
 }

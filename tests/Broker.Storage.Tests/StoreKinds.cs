@@ -56,6 +56,9 @@ public abstract class TestStores : IDisposable
     /// <summary>The limiter this store's composition uses (SQLite: in memory, one process; PostgreSQL: shared).</summary>
     public abstract IUsageLimiter Limiter { get; }
 
+    /// <summary>Runs SQL against the store directly, as someone with access to the database could (a test of what the broker then does).</summary>
+    public abstract Task<int> ExecuteAsync(string sql, object? parameters = null);
+
     public abstract void Dispose();
 }
 
@@ -78,6 +81,9 @@ internal sealed class PostgresStores : TestStores
     }
 
     public PostgresDatabase Database => _database;
+
+    public override Task<int> ExecuteAsync(string sql, object? parameters = null) =>
+        _database.RunAsync(connection => Dapper.SqlMapper.ExecuteAsync(connection, sql, parameters), CancellationToken.None);
 
     public override ICredentialStore Credentials { get; }
 
@@ -132,6 +138,12 @@ internal sealed class SqliteStores : TestStores
     public override ISigningKeyStore SigningKeys { get; }
 
     public override IUsageLimiter Limiter { get; }
+
+    public override async Task<int> ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var connection = await new SqliteDatabase(_path).OpenAsync();
+        return await Dapper.SqlMapper.ExecuteAsync(connection, sql, parameters);
+    }
 
     public static SqliteStores Create()
     {

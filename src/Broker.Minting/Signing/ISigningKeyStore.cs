@@ -20,6 +20,14 @@ public interface ISigningKeyStore
     /// <returns>Whether this call retired the key.</returns>
     Task<bool> TryRetireAsync(string kid, DateTimeOffset retiredAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Retires a key at once and for good (a compromised key): sets <see cref="SigningKeyRecord.RevokedAt"/> (keeping
+    /// an earlier one), retires it if it was not (with <paramref name="expiresAt"/>), and erases its sealed private
+    /// key. Durable before it returns; with replicas, it also tells the others to reload their view.
+    /// </summary>
+    /// <returns>Whether the store has a key with this kid.</returns>
+    Task<bool> RevokeAsync(string kid, DateTimeOffset revokedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes retired keys whose <see cref="SigningKeyRecord.ExpiresAt"/> is at or before <paramref name="before"/>.</summary>
     /// <returns>How many keys were deleted.</returns>
     Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken = default);

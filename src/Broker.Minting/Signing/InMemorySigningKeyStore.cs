@@ -44,6 +44,26 @@ public sealed class InMemorySigningKeyStore : ISigningKeyStore
         }
     }
 
+    public Task<bool> RevokeAsync(string kid, DateTimeOffset revokedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_keys.TryGetValue(kid, out var key))
+            {
+                return Task.FromResult(false);
+            }
+
+            _keys[kid] = key with
+            {
+                RevokedAt = key.RevokedAt ?? revokedAt,
+                RetiredAt = key.RetiredAt ?? revokedAt,
+                ExpiresAt = key.ExpiresAt ?? expiresAt,
+                SealedPrivateKey = key.SealedPrivateKey with { Ciphertext = [] },
+            };
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         lock (_lock)

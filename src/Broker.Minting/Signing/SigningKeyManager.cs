@@ -30,6 +30,11 @@ namespace Broker.Minting.Signing;
 /// <c>R + RefreshInterval</c>; its tokens live at most <see cref="TokenLimits.MaxTtlSeconds"/>. It stays published until
 /// <c>R + MaxTtl + RetirementMargin</c>, and the options require <c>RetirementMargin &gt; RefreshInterval</c>.
 /// </para>
+/// <para>
+/// Retiring at once (<see cref="RetireNowAsync"/>, a compromised key) skips all of that: the key leaves this replica's
+/// JWKS before the call returns and is never trusted again. Other replicas drop it when told (<see cref="Invalidate"/>,
+/// a database notification) and at the latest when their view is <see cref="SigningOptions.RefreshInterval"/> old.
+/// </para>
 /// </remarks>
 public sealed class SigningKeyManager : IDisposable
 {
@@ -43,6 +48,10 @@ public sealed class SigningKeyManager : IDisposable
     private readonly ILogger<SigningKeyManager> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SigningKeySnapshot? _snapshot;
+
+    // 1 when another replica changed the key set in a way that cannot wait for the refresh interval (a key retired at
+    // once): the next GetSnapshotAsync reloads.
+    private int _stale;
 
     public SigningKeyManager(
         ISigningKeyStore store,
@@ -68,12 +77,92 @@ public sealed class SigningKeyManager : IDisposable
     public ValueTask<SigningKeySnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null && _time.GetUtcNow() < snapshot.NextChangeAt)
+        if (snapshot is not null && Volatile.Read(ref _stale) == 0 && _time.GetUtcNow() < snapshot.NextChangeAt)
         {
             return new ValueTask<SigningKeySnapshot>(snapshot);
         }
 
         return new ValueTask<SigningKeySnapshot>(ReloadAsync(rotate: false, force: false, cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether a token signed with <paramref name="kid"/> may still be trusted: the kid is the current key or a retired
+    /// key still published. A key retired at once, dropped, or never seen is not. The JWKS is built from the same view.
+    /// </summary>
+    /// <exception cref="BrokerException">Unavailable: the store or the key-encryption key cannot be used.</exception>
+    public async ValueTask<bool> IsTrustedAsync(string kid, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        return snapshot.Trusts(kid);
+    }
+
+    /// <summary>
+    /// Marks this replica's view stale, so the next use reloads it from the store. Call it when another replica
+    /// changed the key set in a way that must not wait for <see cref="SigningOptions.RefreshInterval"/> (it retired a
+    /// key at once). Cheap and thread-safe.
+    /// </summary>
+    public void Invalidate() => Volatile.Write(ref _stale, 1);
+
+    /// <summary>
+    /// Retires a key at once (a compromised key): when this returns it is durably revoked, its private key erased, and
+    /// it is gone from this replica's JWKS and trust. When it was the current key, a new current key is created first,
+    /// so some key always signs. Idempotent.
+    /// </summary>
+    /// <returns>The new view, or null when the store has no key with this kid.</returns>
+    /// <exception cref="BrokerException">Unavailable: the store or the key-encryption key cannot be used.</exception>
+    public async Task<SigningKeySnapshot?> RetireNowAsync(string kid, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kid);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var done = false;
+        try
+        {
+            var now = _time.GetUtcNow();
+            var records = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
+            var target = records.FirstOrDefault(r => string.Equals(r.Kid, kid, StringComparison.Ordinal));
+            if (target is null)
+            {
+                done = true;
+                return null;
+            }
+
+            if (target.RevokedAt is null)
+            {
+                if (NewestActive(records)?.Kid == kid)
+                {
+                    await AddKeyAsync(records, now, "replaces a key retired at once", cancellationToken).ConfigureAwait(false);
+                }
+
+                await _store.RevokeAsync(kid, now, now + MaxTokenLifetime, cancellationToken).ConfigureAwait(false);
+                _logger.LogWarning("Signing key {Kid} retired at once: it is no longer published or trusted.", kid);
+            }
+
+            if (_opened?.Kid == kid)
+            {
+                _opened = null;
+            }
+
+            Volatile.Write(ref _stale, 0);
+            var snapshot = await LoadAsync(rotate: false, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _snapshot, snapshot);
+            done = true;
+            return snapshot;
+        }
+        catch (Exception ex) when (ex is not BrokerException and not OperationCanceledException)
+        {
+            _logger.LogError(ex, "Retiring signing key {Kid} failed.", kid);
+            throw new BrokerException(BrokerErrorKind.Unavailable, "The signing keys are unavailable.", ex);
+        }
+        finally
+        {
+            // Whatever failed, the key may be revoked in the store by now: the old view must not be served again.
+            if (!done)
+            {
+                Volatile.Write(ref _stale, 1);
+            }
+
+            _gate.Release();
+        }
     }
 
     /// <summary>Rotates now (the admin "rotate now"): a new key signs from now on; the previous one is retired but stays published.</summary>
@@ -94,14 +183,25 @@ public sealed class SigningKeyManager : IDisposable
         {
             // Another caller may have reloaded while this one waited.
             var existing = _snapshot;
-            if (!force && existing is not null && _time.GetUtcNow() < existing.NextChangeAt)
+            if (!force && existing is not null && Volatile.Read(ref _stale) == 0 && _time.GetUtcNow() < existing.NextChangeAt)
             {
                 return existing;
             }
 
-            var snapshot = await LoadAsync(rotate, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _snapshot, snapshot);
-            return snapshot;
+            // Cleared before the read, so a notification that arrives during it asks for another reload.
+            var wasStale = Interlocked.Exchange(ref _stale, 0);
+            try
+            {
+                var snapshot = await LoadAsync(rotate, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _snapshot, snapshot);
+                return snapshot;
+            }
+            catch when (wasStale != 0)
+            {
+                // The old view may still publish a key retired at once: never fall back to it.
+                Volatile.Write(ref _stale, 1);
+                throw;
+            }
         }
         catch (Exception ex) when (ex is not BrokerException and not OperationCanceledException)
         {
@@ -122,21 +222,7 @@ public sealed class SigningKeyManager : IDisposable
         var newest = NewestActive(records);
         if (rotate || newest is null || now >= newest.CreatedAt + _options.RotationInterval)
         {
-            // The new key must sort after every existing one or a replica could pick the old key as newest: creation
-            // times are whole milliseconds (what every store keeps) and strictly increase even when the clock does not.
-            var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
-            foreach (var existing in records)
-            {
-                if (existing.CreatedAt >= createdAt)
-                {
-                    createdAt = existing.CreatedAt.AddMilliseconds(1);
-                }
-            }
-
-            var (record, key) = SigningKeyMaterial.Generate(_encryption, createdAt);
-            await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
-            _logger.LogInformation("Signing key {Kid} created ({Reason}).", record.Kid, rotate ? "rotate now" : newest is null ? "no key" : "scheduled rotation");
-            _opened = key;
+            await AddKeyAsync(records, now, rotate ? "rotate now" : newest is null ? "no key" : "scheduled rotation", cancellationToken).ConfigureAwait(false);
             records = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -178,7 +264,7 @@ public sealed class SigningKeyManager : IDisposable
 
         var published = new List<PublicJwk> { ParsePublic(newest) };
         var nextChange = Min(now + _options.RefreshInterval, newest.CreatedAt + _options.RotationInterval);
-        foreach (var retired in records.Where(r => r.RetiredAt is not null).OrderByDescending(r => r.RetiredAt))
+        foreach (var retired in records.Where(r => r.RetiredAt is not null && IsTrusted(r)).OrderByDescending(r => r.RetiredAt))
         {
             var until = PublishedUntil(retired);
             if (until > now)
@@ -193,6 +279,28 @@ public sealed class SigningKeyManager : IDisposable
 
     private SigningKey? _opened;
 
+    /// <summary>A key retired at once is never trusted again (neither published nor used to sign).</summary>
+    private static bool IsTrusted(SigningKeyRecord key) => key.RevokedAt is null;
+
+    private async Task AddKeyAsync(IReadOnlyList<SigningKeyRecord> records, DateTimeOffset now, string reason, CancellationToken cancellationToken)
+    {
+        // The new key must sort after every existing one or a replica could pick the old key as newest: creation
+        // times are whole milliseconds (what every store keeps) and strictly increase even when the clock does not.
+        var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        foreach (var existing in records)
+        {
+            if (existing.CreatedAt >= createdAt)
+            {
+                createdAt = existing.CreatedAt.AddMilliseconds(1);
+            }
+        }
+
+        var (record, key) = SigningKeyMaterial.Generate(_encryption, createdAt);
+        await _store.AddAsync(record, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Signing key {Kid} created ({Reason}).", record.Kid, reason);
+        _opened = key;
+    }
+
     private DateTimeOffset PublishedUntil(SigningKeyRecord key) =>
         (key.ExpiresAt ?? key.RetiredAt!.Value + MaxTokenLifetime) + _options.RetirementMargin;
 
@@ -201,7 +309,7 @@ public sealed class SigningKeyManager : IDisposable
         SigningKeyRecord? newest = null;
         foreach (var record in records)
         {
-            if (record.RetiredAt is null
+            if (record.RetiredAt is null && IsTrusted(record)
                 && (newest is null
                     || record.CreatedAt > newest.CreatedAt
                     || (record.CreatedAt == newest.CreatedAt && string.CompareOrdinal(record.Kid, newest.Kid) > 0)))

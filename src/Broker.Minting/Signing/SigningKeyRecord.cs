@@ -14,15 +14,20 @@ namespace Broker.Minting.Signing;
 /// lifetime). The key stays published until this time plus <see cref="SigningOptions.RetirementMargin"/>.
 /// </param>
 /// <param name="PublicJwk">The public JWK JSON (kty, crv, x, y, kid, use, alg); never a private parameter.</param>
-/// <param name="SealedPrivateKey">The PKCS#8 private key, sealed.</param>
+/// <param name="SealedPrivateKey">The PKCS#8 private key, sealed (erased once the key is revoked).</param>
+/// <param name="RevokedAt">
+/// When the key was retired at once (a compromised key): from then on it is neither published nor trusted, whatever
+/// its tokens' lifetimes; null for a key in the ordinary lifecycle.
+/// </param>
 public sealed record SigningKeyRecord(
     string Kid,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RetiredAt,
     DateTimeOffset? ExpiresAt,
     string PublicJwk,
-    SealedValue SealedPrivateKey)
+    SealedValue SealedPrivateKey,
+    DateTimeOffset? RevokedAt = null)
 {
     /// <summary>Never prints key material, sealed or not.</summary>
-    public override string ToString() => $"SigningKeyRecord {{ Kid = {Kid}, CreatedAt = {CreatedAt:O}, RetiredAt = {RetiredAt:O} }}";
+    public override string ToString() => $"SigningKeyRecord {{ Kid = {Kid}, CreatedAt = {CreatedAt:O}, RetiredAt = {RetiredAt:O}, RevokedAt = {RevokedAt:O} }}";
 }

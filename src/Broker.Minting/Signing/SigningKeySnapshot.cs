@@ -33,6 +33,20 @@ public sealed class SigningKeySnapshot
     /// <summary><c>{"keys":[...]}</c> with public parameters only.</summary>
     public string JwksJson { get; }
 
+    /// <summary>Whether this view trusts tokens signed with <paramref name="kid"/>: exactly the keys the JWKS publishes.</summary>
+    public bool Trusts(string kid)
+    {
+        foreach (var key in Published)
+        {
+            if (string.Equals(key.Kid, kid, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string BuildJwks(IReadOnlyList<PublicJwk> keys)
     {
         using var buffer = new MemoryStream();

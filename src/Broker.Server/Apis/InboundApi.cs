@@ -13,7 +13,7 @@ public static class InboundApi
     public static IEndpointRouteBuilder MapInboundApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/inbound/verify", VerifyAsync).WithTags("Inbound keys").RequireRole(Role.Agent)
-            .WithSummary("Verify a caller's key for this agent; a valid answer counts as one use of that key.")
+            .WithSummary("Verify a caller's key for this agent (agent absent: this key's name; another name needs the verifyAs grant); a valid answer counts as one use of that key.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
@@ -21,7 +21,19 @@ public static class InboundApi
 
     public static async Task<Ok<VerifyResponse>> VerifyAsync([FromBody] VerifyRequest body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
-        var result = await keys.VerifyInboundAsync(http.GetCaller(), body.Key, body.Agent, cancellationToken);
+        InboundVerification result;
+        try
+        {
+            result = await keys.VerifyInboundAsync(http.GetCaller(), body.Key, body.Agent, cancellationToken);
+        }
+        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        {
+            // Refused before the presented key is looked at: nothing about it is recorded, and it is not counted.
+            var agent = body.Agent is { Length: > 128 } a ? a[..128] : body.Agent;
+            await audit.RecordAsync(http, AuditActions.InboundVerify, "agent=" + agent, AuditOutcomes.Denied, KeyService.VerifyAsRule);
+            throw;
+        }
+
         var target = result.Key?.Id ?? "unknown";
         await audit.RecordAsync(http, AuditActions.InboundVerify, target, result.Valid ? AuditOutcomes.Allowed : AuditOutcomes.Denied, result.Reason);
         if (result.RetryAfter > TimeSpan.Zero)

@@ -20,11 +20,11 @@ public static class KeysApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync).RequireRole(Role.Responder).WithSummary("List the tenant's keys (prefix, status, last use; never a key).");
         api.MapPost("/{id}/revoke", RevokeAsync).RequireRole(Role.Responder)
-            .WithSummary("Revoke a key: once this answers, no request with it succeeds.").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithSummary("Revoke a key: once this answers, no request with it succeeds. Only the bootstrap admin key revokes itself.").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/revoke-leaked", RevokeLeakedAsync).RequireRole(Role.Responder)
             .WithSummary("Revoke the key a leaked value belongs to, and report its recent use.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/{id}/rotate", RotateAsync).RequireRole(Role.Admin)
-            .WithSummary("Issue a new secret for a key; the old one works for graceSeconds.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Issue a new secret for a key; the old one works for graceSeconds. Only the bootstrap admin key rotates itself, and its new secret is a plain admin key.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -58,7 +58,17 @@ public static class KeysApi
     {
         // A revoke is applied even when the audit trail is down (refusing it would keep a key alive); the
         // answer is then 503 and the revoke stands. See docs/audit.md.
-        var revoked = await keys.RevokeAsync(http.GetCaller(), id, cancellationToken);
+        ApiKeyRecord? revoked;
+        try
+        {
+            revoked = await keys.RevokeAsync(http.GetCaller(), id, cancellationToken);
+        }
+        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        {
+            await audit.RecordAsync(http, AuditActions.KeyRevoke, Truncate(id), AuditOutcomes.Denied, BootstrapRule.Reason);
+            throw;
+        }
+
         if (revoked is null)
         {
             return KeyNotFound();
@@ -87,6 +97,17 @@ public static class KeysApi
     public static async Task<Results<Ok<IssuedKeyResponse>, ProblemHttpResult>> RotateAsync(
         string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
+        try
+        {
+            await keys.GetForChangeAsync(http.GetCaller(), id, cancellationToken);
+        }
+        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        {
+            await audit.RecordAsync(http, AuditActions.KeyRotate, Truncate(id), AuditOutcomes.Denied, BootstrapRule.Reason);
+            throw;
+        }
+
+        // Recorded before the new secret exists (fail closed); the rotation checks the bootstrap rule again itself.
         await audit.RecordAsync(http, AuditActions.KeyRotate, Truncate(id), AuditOutcomes.Allowed, "grace=" + (body?.GraceSeconds ?? 0).ToString(CultureInfo.InvariantCulture));
         var issued = await keys.RotateAsync(http.GetCaller(), id, body?.GraceSeconds, cancellationToken);
         if (issued is null)
@@ -109,12 +130,13 @@ public sealed record RotateKeyRequest(int? GraceSeconds);
 
 public sealed record IssuedKeyResponse(
     string Id, string Key, string Name, string Role, string Tenant, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay)
+    IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay, IReadOnlyList<string> VerifyAs)
 {
     public static IssuedKeyResponse From(IssuedKey issued)
     {
         var k = issued.Key;
-        return new(k.Id, issued.Secret, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, k.CreatedAt, k.ExpiresAt, k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay);
+        return new(k.Id, issued.Secret, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, k.CreatedAt, k.ExpiresAt, k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay,
+            k.VerifyAsPatterns ?? []);
     }
 
     public override string ToString() => $"IssuedKeyResponse {{ Id = {Id}, Prefix = {Prefix} }}";
@@ -122,11 +144,12 @@ public sealed record IssuedKeyResponse(
 
 public sealed record KeyListItem(
     string Id, string Name, string Role, string Tenant, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay)
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay,
+    IReadOnlyList<string> VerifyAs)
 {
     public static KeyListItem From(ApiKeyRecord k, KeyStatus status) =>
         new(k.Id, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, status.ToString().ToLowerInvariant(), k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt,
-            k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay);
+            k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay, k.VerifyAsPatterns ?? []);
 }
 
 public sealed record KeyListResponse(IReadOnlyList<KeyListItem> Items);

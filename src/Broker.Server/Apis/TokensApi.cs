@@ -24,8 +24,12 @@ public static class TokensApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/v1/signing-keys/rotate", RotateSigningKeyAsync).WithTags("Just in time").RequireRole(Role.Admin)
-            .WithSummary("Rotate the token signing key now; the previous public key stays in JWKS until its tokens have expired.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithSummary("Rotate the token signing key now (bootstrap admin key only); the previous public key stays in JWKS until its tokens have expired.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/signing-keys/{kid}/retire", RetireSigningKeyAsync).WithTags("Just in time").RequireRole(Role.Admin)
+            .WithSummary("Retire a compromised signing key at once (bootstrap admin key only): it leaves JWKS now and is never trusted again; a current key is replaced first.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/.well-known/jwks.json", JwksAsync).WithTags("Just in time").WithSummary("The public keys that verify every unexpired token.");
         app.MapGet("/.well-known/openid-configuration", Discovery).WithTags("Just in time").WithSummary("Discovery: issuer and jwks_uri.");
         return app;
@@ -73,10 +77,45 @@ public static class TokensApi
         return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
     }
 
-    public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(SigningKeyManager keys, CancellationToken cancellationToken)
+    public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(HttpContext http, SigningKeyManager keys, RequestAudit audit, CancellationToken cancellationToken)
     {
+        await DemandBootstrapAsync(http, audit, AuditActions.SigningKeyRotate, "signing-keys");
         var snapshot = await keys.RotateAsync(cancellationToken);
+        await audit.RecordAsync(http, AuditActions.SigningKeyRotate, snapshot.Current.Kid);
         return TypedResults.Ok(new SigningKeyRotatedResponse(snapshot.Current.Kid));
+    }
+
+    public static async Task<Results<Ok<SigningKeyRetiredResponse>, ProblemHttpResult>> RetireSigningKeyAsync(
+        string kid, HttpContext http, SigningKeyManager keys, RequestAudit audit, CancellationToken cancellationToken)
+    {
+        var target = kid.Length > 128 ? kid[..128] : kid;
+        await DemandBootstrapAsync(http, audit, AuditActions.SigningKeyRetire, target);
+
+        // Like a key revoke, applied even when the audit trail is down (refusing would keep a compromised key trusted);
+        // the answer is then 503 and the retirement stands.
+        var snapshot = await keys.RetireNowAsync(kid, cancellationToken);
+        if (snapshot is null)
+        {
+            await audit.RecordAsync(http, AuditActions.SigningKeyRetire, target, AuditOutcomes.Denied, "unknown_kid");
+            return TypedResults.Problem("No signing key with that kid.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
+        }
+
+        await audit.RecordAsync(http, AuditActions.SigningKeyRetire, target, AuditOutcomes.Allowed, "current=" + snapshot.Current.Kid);
+        return TypedResults.Ok(new SigningKeyRetiredResponse(kid, "retired", snapshot.Current.Kid));
+    }
+
+    /// <summary>Signing keys sign for every tenant: only the bootstrap admin key manages them. A refusal is audited.</summary>
+    private static async Task DemandBootstrapAsync(HttpContext http, RequestAudit audit, string action, string target)
+    {
+        try
+        {
+            BootstrapRule.Demand(http.GetCaller(), BootstrapRule.ManageSigningKeys);
+        }
+        catch (BrokerException)
+        {
+            await audit.RecordAsync(http, action, target, AuditOutcomes.Denied, BootstrapRule.Reason);
+            throw;
+        }
     }
 
     public static async Task<IResult> JwksAsync(JwksProvider jwks, HttpContext http, CancellationToken cancellationToken)
@@ -99,3 +138,6 @@ public sealed record StsResponse(string AccessKeyId, string SecretAccessKey, str
 }
 
 public sealed record SigningKeyRotatedResponse(string Kid);
+
+/// <summary>The retired key, its state, and the key that signs now.</summary>
+public sealed record SigningKeyRetiredResponse(string Kid, string Status, string Current);

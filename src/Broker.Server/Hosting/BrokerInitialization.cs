@@ -42,7 +42,19 @@ public static class BrokerInitialization
         }
 
         var options = app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
-        var issued = await app.Services.GetRequiredService<KeyService>().EnsureBootstrapAsync(options.BootstrapAdminKey);
+        BootstrapResult bootstrap;
+        try
+        {
+            bootstrap = await app.Services.GetRequiredService<KeyService>().EnsureBootstrapAsync(options.BootstrapAdminKey);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The message names the rule the value breaks, never the value.
+            logger.LogCritical("Refusing to start: {Problem}", ex.Message);
+            throw;
+        }
+
+        var issued = bootstrap.Created;
         if (issued is not null && options.BootstrapAdminKey is null)
         {
             var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
@@ -68,6 +80,18 @@ public static class BrokerInitialization
         else if (issued is not null)
         {
             logger.LogInformation("Registered the bootstrap admin key from Broker:BootstrapAdminKey (prefix {Prefix})", issued.Key.Prefix);
+        }
+
+        foreach (var id in bootstrap.ReplacedKeyIds)
+        {
+            logger.LogWarning("Revoked the previous bootstrap admin key {KeyId}: Broker:BootstrapAdminKey replaced it", id);
+        }
+
+        if (!bootstrap.ConfiguredKeyUsable)
+        {
+            logger.LogWarning(
+                "Broker:BootstrapAdminKey belongs to a key that is no longer an active bootstrap admin key (it rotated itself or was revoked); " +
+                "there is no bootstrap admin key until Broker:BootstrapAdminKey is set to a new value");
         }
     }
 }

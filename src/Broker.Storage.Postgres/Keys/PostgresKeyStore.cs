@@ -3,6 +3,8 @@ using Broker.Storage;
 using Broker.Core;
 using Broker.Keys;
 using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Broker.Storage.Postgres.Keys;
@@ -10,12 +12,15 @@ namespace Broker.Storage.Postgres.Keys;
 /// <summary>
 /// <see cref="IKeyStore"/> on PostgreSQL. A revoke or rotation appends to <c>key_events</c> with a number from the
 /// single counter row (commit order) and NOTIFYs <see cref="PostgresChannels.KeyEvents"/> in the same transaction.
+/// A row with a role the broker does not know reads as no key (logged).
 /// </summary>
-public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
+public sealed class PostgresKeyStore(PostgresDatabase database, ILogger<PostgresKeyStore>? logger = null) : IKeyStore
 {
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
     private const string Columns = """
         k.id AS Id, k.tenant AS Tenant, k.name AS Name, k.role AS Role, k.prefix AS Prefix,
-        k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns,
+        k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns, k.verify_as_patterns AS VerifyAsPatterns,
         k.rate_limit_per_minute AS RateLimitPerMinute, k.quota_per_day AS QuotaPerDay,
         k.created_at AS CreatedAt, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt,
         k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap
@@ -34,17 +39,19 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, rate_limit_per_minute,
-                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap)
-                VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @RateLimitPerMinute,
-                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap)
+                INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, verify_as_patterns, rate_limit_per_minute,
+                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash)
+                VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @VerifyAsPatterns, @RateLimitPerMinute,
+                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash)
                 """,
                 new
                 {
                     key.Id, key.Tenant, key.Name, Role = key.Role.ToWire(), key.Prefix,
                     CredentialPatterns = StoreJson.Write(key.CredentialPatterns), AgentPatterns = StoreJson.Write(key.AgentPatterns),
+                    VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []),
                     RateLimitPerMinute = (long?)key.RateLimitPerMinute, QuotaPerDay = (long?)key.QuotaPerDay,
                     CreatedAt = UnixMs.From(key.CreatedAt), ExpiresAt = UnixMs.From(key.ExpiresAt), key.IsBootstrap,
+                    BootstrapSecretHash = key.IsBootstrap ? secretHash : null,
                 },
                 transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             var inserted = await connection.ExecuteAsync(new CommandDefinition(
@@ -78,7 +85,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
                 return null;
             }
 
-            return new KeyHashMatch(row.ToRecord(), UnixMs.To(row.SecretExpiresAt));
+            return KeyRowReader.Read(row, _logger) is { } key ? new KeyHashMatch(key, UnixMs.To(row.SecretExpiresAt)) : null;
         }, cancellationToken);
 
     public Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
@@ -86,7 +93,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
         {
             var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return row?.ToRecord();
+            return KeyRowReader.Read(row, _logger);
         }, cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
@@ -94,7 +101,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
         {
             var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant ORDER BY k.created_at, k.id COLLATE \"C\"", new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return rows.Select(r => r.ToRecord()).ToArray();
+            return KeyRowReader.ReadAll(rows, _logger);
         }, cancellationToken);
 
     public Task<ApiKeyRecord?> RevokeAsync(string tenant, string id, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -114,7 +121,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return row.ToRecord();
+            return KeyRowReader.Read(row, _logger);
         }, cancellationToken);
 
     public Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default) =>
@@ -123,7 +130,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var at = UnixMs.From(now);
             var updated = await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE api_keys SET prefix = @newPrefix WHERE tenant = @tenant AND id = @id AND revoked_at IS NULL",
+                "UPDATE api_keys SET prefix = @newPrefix, is_bootstrap = false WHERE tenant = @tenant AND id = @id AND revoked_at IS NULL",
                 new { newPrefix, tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (updated == 0)
             {
@@ -153,8 +160,41 @@ public sealed class PostgresKeyStore(PostgresDatabase database) : IKeyStore
             var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
                 SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return row.ToRecord();
+            return KeyRowReader.Read(row, _logger);
         }, cancellationToken);
+
+    public Task<ApiKeyRecord?> FindBootstrapAsync(byte[] secretHash, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            var row = await connection.QueryFirstOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
+                SelectKey + " WHERE k.bootstrap_secret_hash = @secretHash ORDER BY k.created_at, k.id COLLATE \"C\"", new { secretHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return KeyRowReader.Read(row, _logger);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<string>> RevokeBootstrapKeysBeforeAsync(ApiKeyRecord keep, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return database.RunAsync<IReadOnlyList<string>>(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var at = UnixMs.From(now);
+            var ids = (await connection.QueryAsync<string>(new CommandDefinition(
+                """
+                UPDATE api_keys SET revoked_at = @at
+                WHERE is_bootstrap AND revoked_at IS NULL AND id <> @Id
+                  AND (created_at < @CreatedAt OR (created_at = @CreatedAt AND id COLLATE "C" < @Id COLLATE "C"))
+                RETURNING id
+                """,
+                new { at, keep.Id, CreatedAt = UnixMs.From(keep.CreatedAt) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+            foreach (var id in ids)
+            {
+                await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return ids;
+        }, cancellationToken);
+    }
 
     public Task TouchAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> lastUsed, CancellationToken cancellationToken = default)
     {

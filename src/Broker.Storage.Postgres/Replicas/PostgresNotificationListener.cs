@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Broker.Credentials;
 using Broker.Keys;
+using Broker.Minting.Signing;
 using Broker.Storage.Postgres.Credentials;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,9 +12,9 @@ namespace Broker.Storage.Postgres.Replicas;
 /// <summary>
 /// LISTENs on one dedicated connection (outside the pool) for the other replicas' commits: a credential change
 /// wakes this replica's long-polls (<see cref="CredentialChangeSignal.Publish"/>), a key event invalidates the key
-/// at once and wakes the revocation follower. The connection reconnects on its own; after a reconnect, notifications
-/// may have been missed, so the key cache is dropped wholesale and every tenant seen so far is caught up from the
-/// change feed.
+/// at once and wakes the revocation follower, a signing key retired at once makes the signing-key view reload. The
+/// connection reconnects on its own; after a reconnect, notifications may have been missed, so the key cache is
+/// dropped wholesale, the signing-key view reloads, and every tenant seen so far is caught up from the change feed.
 /// </summary>
 public sealed partial class PostgresNotificationListener(
     PostgresDatabase database,
@@ -21,6 +22,7 @@ public sealed partial class PostgresNotificationListener(
     CredentialChangeSignal signal,
     KeyAuthenticator authenticator,
     KeyEventFollower follower,
+    SigningKeyManager signingKeys,
     TimeProvider time,
     ILogger<PostgresNotificationListener> logger) : BackgroundService
 {
@@ -43,7 +45,7 @@ public sealed partial class PostgresNotificationListener(
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 connection.Notification += OnNotification;
                 await connection.OpenAsync(stoppingToken).ConfigureAwait(false);
-                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresChannels.Credentials}; LISTEN {PostgresChannels.KeyEvents};", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresChannels.Credentials}; LISTEN {PostgresChannels.KeyEvents}; LISTEN {PostgresChannels.SigningKeys};", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
                 }
@@ -54,6 +56,7 @@ public sealed partial class PostgresNotificationListener(
                 {
                     LogReconnected(logger);
                     follower.Reset();
+                    signingKeys.Invalidate();
                     await CatchUpCredentialsAsync(stoppingToken).ConfigureAwait(false);
                 }
 
@@ -98,6 +101,12 @@ public sealed partial class PostgresNotificationListener(
         {
             authenticator.Invalidate(e.Payload);
             follower.Wake();
+            return;
+        }
+
+        if (e.Channel == PostgresChannels.SigningKeys)
+        {
+            signingKeys.Invalidate();
             return;
         }
 

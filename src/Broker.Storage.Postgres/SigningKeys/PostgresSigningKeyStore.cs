@@ -49,7 +49,7 @@ public sealed class PostgresSigningKeyStore(PostgresDatabase database) : ISignin
             var rows = await connection.QueryAsync<SigningKeyRow>(new CommandDefinition(
                 """
                 SELECT kid AS Kid, created_at AS CreatedAt, retired_at AS RetiredAt, expires_at AS ExpiresAt, public_jwk AS PublicJwk,
-                       ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId
+                       ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId, revoked_at AS RevokedAt
                 FROM signing_keys
                 ORDER BY created_at, kid COLLATE "C"
                 """,
@@ -62,6 +62,30 @@ public sealed class PostgresSigningKeyStore(PostgresDatabase database) : ISignin
             "UPDATE signing_keys SET retired_at = @retiredAt, expires_at = @expiresAt WHERE kid = @kid AND retired_at IS NULL",
             new { kid, retiredAt = UnixMs.From(retiredAt), expiresAt = UnixMs.From(expiresAt) },
             cancellationToken: cancellationToken)), cancellationToken).ConfigureAwait(false) == 1;
+
+    /// <summary>Revokes in one transaction with a NOTIFY on <see cref="PostgresChannels.SigningKeys"/>, so the other replicas reload their view at commit.</summary>
+    public Task<bool> RevokeAsync(string kid, DateTimeOffset revokedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var changed = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE signing_keys
+                SET revoked_at = COALESCE(revoked_at, @revokedAt), retired_at = COALESCE(retired_at, @revokedAt),
+                    expires_at = COALESCE(expires_at, @expiresAt), ciphertext = ''::bytea
+                WHERE kid = @kid
+                """,
+                new { kid, revokedAt = UnixMs.From(revokedAt), expiresAt = UnixMs.From(expiresAt) },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (changed == 1)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "SELECT pg_notify(@channel, @kid)", new { channel = PostgresChannels.SigningKeys, kid }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return changed == 1;
+        }, cancellationToken);
 
     public Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken = default) =>
         database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(

@@ -4,14 +4,19 @@ using Broker.Core;
 using Broker.Keys;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Broker.Storage.Sqlite.Keys;
 
-public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
+/// <summary><see cref="IKeyStore"/> on SQLite. A row with a role the broker does not know reads as no key (logged).</summary>
+public sealed class SqliteKeyStore(SqliteDatabase database, ILogger<SqliteKeyStore>? logger = null) : IKeyStore
 {
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
     private const string SelectKey = """
         SELECT k.id AS Id, k.tenant AS Tenant, k.name AS Name, k.role AS Role, k.prefix AS Prefix,
-               k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns,
+               k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns, k.verify_as_patterns AS VerifyAsPatterns,
                k.rate_limit_per_minute AS RateLimitPerMinute, k.quota_per_day AS QuotaPerDay,
                k.created_at AS CreatedAt, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt,
                k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap
@@ -30,17 +35,18 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, rate_limit_per_minute,
-                                  quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap)
-            VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @RateLimitPerMinute,
-                    @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap)
+            INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, verify_as_patterns, rate_limit_per_minute,
+                                  quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash)
+            VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @VerifyAsPatterns, @RateLimitPerMinute,
+                    @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash)
             """,
             new
             {
                 key.Id, key.Tenant, key.Name, Role = key.Role.ToWire(), key.Prefix,
                 CredentialPatterns = StoreJson.Write(key.CredentialPatterns), AgentPatterns = StoreJson.Write(key.AgentPatterns),
+                VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []),
                 key.RateLimitPerMinute, key.QuotaPerDay, CreatedAt = UnixMs.From(key.CreatedAt), ExpiresAt = UnixMs.From(key.ExpiresAt),
-                IsBootstrap = key.IsBootstrap ? 1 : 0,
+                IsBootstrap = key.IsBootstrap ? 1 : 0, BootstrapSecretHash = key.IsBootstrap ? secretHash : null,
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -63,7 +69,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
             return null;
         }
 
-        return new KeyHashMatch(row.ToRecord(), UnixMs.To(row.SecretExpiresAt));
+        return KeyRowReader.Read(row, _logger) is { } key ? new KeyHashMatch(key, UnixMs.To(row.SecretExpiresAt)) : null;
     }
 
     public async Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
@@ -71,7 +77,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row?.ToRecord();
+        return KeyRowReader.Read(row, _logger);
     }
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default)
@@ -79,7 +85,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant ORDER BY k.created_at, k.id", new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToRecord()).ToArray();
+        return KeyRowReader.ReadAll(rows, _logger);
     }
 
     public async Task<ApiKeyRecord?> RevokeAsync(string tenant, string id, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -99,7 +105,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return row.ToRecord();
+        return KeyRowReader.Read(row, _logger);
     }
 
     public async Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default)
@@ -108,7 +114,7 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var at = UnixMs.From(now);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE api_keys SET prefix = @newPrefix WHERE tenant = @tenant AND id = @id AND revoked_at IS NULL",
+            "UPDATE api_keys SET prefix = @newPrefix, is_bootstrap = 0 WHERE tenant = @tenant AND id = @id AND revoked_at IS NULL",
             new { newPrefix, tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (updated == 0)
         {
@@ -138,7 +144,38 @@ public sealed class SqliteKeyStore(SqliteDatabase database) : IKeyStore
         var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
             SelectKey + " WHERE k.tenant = @tenant AND k.id = @id", new { tenant, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return row.ToRecord();
+        return KeyRowReader.Read(row, _logger);
+    }
+
+    public async Task<ApiKeyRecord?> FindBootstrapAsync(byte[] secretHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QueryFirstOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
+            SelectKey + " WHERE k.bootstrap_secret_hash = @secretHash ORDER BY k.created_at, k.id", new { secretHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return KeyRowReader.Read(row, _logger);
+    }
+
+    public async Task<IReadOnlyList<string>> RevokeBootstrapKeysBeforeAsync(ApiKeyRecord keep, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var at = UnixMs.From(now);
+        var ids = (await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT id FROM api_keys
+            WHERE is_bootstrap = 1 AND revoked_at IS NULL AND id <> @Id AND (created_at < @CreatedAt OR (created_at = @CreatedAt AND id < @Id))
+            """,
+            new { keep.Id, CreatedAt = UnixMs.From(keep.CreatedAt) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+        foreach (var id in ids)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL", new { at, id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ids;
     }
 
     public async Task TouchAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> lastUsed, CancellationToken cancellationToken = default)

@@ -52,7 +52,7 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKey
         var rows = await connection.QueryAsync<SigningKeyRow>(new CommandDefinition(
             """
             SELECT kid AS Kid, created_at AS CreatedAt, retired_at AS RetiredAt, expires_at AS ExpiresAt, public_jwk AS PublicJwk,
-                   ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId
+                   ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId, revoked_at AS RevokedAt
             FROM signing_keys
             ORDER BY created_at, kid
             """,
@@ -66,6 +66,21 @@ public sealed class SqliteSigningKeyStore(SqliteDatabase database) : ISigningKey
         var changed = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE signing_keys SET retired_at = @retiredAt, expires_at = @expiresAt WHERE kid = @kid AND retired_at IS NULL",
             new { kid, retiredAt = UnixMs.From(retiredAt), expiresAt = UnixMs.From(expiresAt) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return changed == 1;
+    }
+
+    public async Task<bool> RevokeAsync(string kid, DateTimeOffset revokedAt, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE signing_keys
+            SET revoked_at = COALESCE(revoked_at, @revokedAt), retired_at = COALESCE(retired_at, @revokedAt),
+                expires_at = COALESCE(expires_at, @expiresAt), ciphertext = X''
+            WHERE kid = @kid
+            """,
+            new { kid, revokedAt = UnixMs.From(revokedAt), expiresAt = UnixMs.From(expiresAt) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return changed == 1;
     }

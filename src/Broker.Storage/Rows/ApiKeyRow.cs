@@ -13,6 +13,7 @@ public sealed class ApiKeyRow
     public string Prefix { get; init; } = "";
     public string CredentialPatterns { get; init; } = "[]";
     public string AgentPatterns { get; init; } = "[]";
+    public string VerifyAsPatterns { get; init; } = "[]";
     public long? RateLimitPerMinute { get; init; }
     public long? QuotaPerDay { get; init; }
     public long CreatedAt { get; init; }
@@ -23,11 +24,26 @@ public sealed class ApiKeyRow
     public byte[]? Hash { get; init; }
     public long? SecretExpiresAt { get; init; }
 
-    public ApiKeyRecord ToRecord()
+    /// <summary>
+    /// The key as a record, or false when the row's role is none the broker knows: such a key is unusable (a store
+    /// inconsistency to log), never read as some default role.
+    /// </summary>
+    public bool TryToRecord(out ApiKeyRecord record)
     {
-        RoleExtensions.TryParse(Role, out var role);
-        return new ApiKeyRecord(
+        if (!RoleExtensions.TryParse(Role, out var role))
+        {
+            record = null!;
+            return false;
+        }
+
+        record = new ApiKeyRecord(
             Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
-            (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap);
+            (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap,
+            StoreJson.ReadList(VerifyAsPatterns));
+        return true;
     }
+
+    /// <exception cref="InvalidOperationException">The row's role is unknown (see <see cref="TryToRecord"/>).</exception>
+    public ApiKeyRecord ToRecord() =>
+        TryToRecord(out var record) ? record : throw new InvalidOperationException($"Key {Id} has a role the broker does not know; it is refused.");
 }

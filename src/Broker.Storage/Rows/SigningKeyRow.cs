@@ -14,7 +14,8 @@ public sealed class SigningKeyRow
     public byte[] Ciphertext { get; init; } = [];
     public byte[] WrappedKey { get; init; } = [];
     public string KekId { get; init; } = "";
+    public long? RevokedAt { get; init; }
 
     public SigningKeyRecord ToRecord() => new(
-        Kid, UnixMs.To(CreatedAt), UnixMs.To(RetiredAt), UnixMs.To(ExpiresAt), PublicJwk, new SealedValue(Ciphertext, WrappedKey, KekId));
+        Kid, UnixMs.To(CreatedAt), UnixMs.To(RetiredAt), UnixMs.To(ExpiresAt), PublicJwk, new SealedValue(Ciphertext, WrappedKey, KekId), UnixMs.To(RevokedAt));
 }
