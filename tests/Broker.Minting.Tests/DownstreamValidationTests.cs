@@ -152,6 +152,22 @@ public sealed class DownstreamValidationTests : IAsyncLifetime
         Assert.IsType<SecurityTokenSignatureKeyNotFoundException>(late.Exception);
     }
 
+    [Fact]
+    public async Task AfterRetiringAKeyAtOnce_ItsLiveTokensAreRejected_AndNewTokensAccepted()
+    {
+        var compromised = await _rig.MintAsync(ttl: 3600);
+        Assert.True((await ValidateAsync(compromised.Token)).IsValid);
+        var kid = (await _rig.Keys.GetSnapshotAsync()).Current.Kid;
+
+        var after = await _rig.Keys.RetireNowAsync(kid);
+
+        var rejected = await ValidateAsync(compromised.Token);
+        Assert.False(rejected.IsValid);
+        Assert.IsType<SecurityTokenSignatureKeyNotFoundException>(rejected.Exception);
+        Assert.NotEqual(kid, after!.Current.Kid);
+        Assert.True((await ValidateAsync((await _rig.MintAsync()).Token)).IsValid);
+    }
+
     /// <summary>FakeTimeProvider never goes back, so a test that mints in the past gets a rig that starts there.</summary>
     private void UseRigStartingAt(DateTimeOffset start)
     {

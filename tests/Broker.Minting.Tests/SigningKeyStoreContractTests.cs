@@ -81,6 +81,38 @@ public abstract class SigningKeyStoreContractTests
     }
 
     [Fact]
+    public async Task Revoke_RetiresAtOnce_ErasesThePrivateKey_AndKeepsTheFirstRevocation()
+    {
+        var store = CreateStore();
+        var (record, _) = SigningKeyMaterial.Generate(TestFixtures.NewEncryption(), T0);
+        await store.AddAsync(record);
+
+        Assert.True(await store.RevokeAsync(record.Kid, T0.AddHours(1), T0.AddHours(2)));
+        Assert.True(await store.RevokeAsync(record.Kid, T0.AddHours(3), T0.AddHours(4)));
+        Assert.False(await store.RevokeAsync("unknown", T0, T0));
+
+        var stored = Assert.Single(await store.ListAsync());
+        Assert.Equal(T0.AddHours(1), stored.RevokedAt);
+        Assert.Equal(T0.AddHours(1), stored.RetiredAt);
+        Assert.Equal(T0.AddHours(2), stored.ExpiresAt);
+        Assert.Empty(stored.SealedPrivateKey.Ciphertext);
+        Assert.False(await store.TryRetireAsync(record.Kid, T0.AddHours(5), T0.AddHours(6)));
+    }
+
+    [Fact]
+    public async Task Manager_OverThisStore_RetiresAtOnce()
+    {
+        var store = CreateStore();
+        using var manager = TestFixtures.Manager(store, TestFixtures.NewEncryption(), new FakeTimeProvider(T0));
+        var compromised = (await manager.GetSnapshotAsync()).Current.Kid;
+
+        var after = await manager.RetireNowAsync(compromised);
+
+        Assert.Equal([after!.Current.Kid], after.Published.Select(p => p.Kid));
+        Assert.NotEqual(compromised, after.Current.Kid);
+    }
+
+    [Fact]
     public async Task Manager_OverThisStore_RotatesRetiresAndDrops()
     {
         var store = CreateStore();
