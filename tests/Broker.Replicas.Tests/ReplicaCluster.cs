@@ -28,9 +28,17 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     public ReplicaProcess B => Replicas[1];
 
-    public static async Task<ReplicaCluster> StartAsync(int count = 2, string? serverConnectionString = null)
+    /// <summary>Settings every replica of this cluster gets on top of the defaults (e.g. <c>Broker__Signing__RefreshInterval</c>).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    public static async Task<ReplicaCluster> StartAsync(int count = 2, string? serverConnectionString = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = new ReplicaCluster(await TestEnvironment.CreateDatabaseAsync(serverConnectionString ?? TestEnvironment.RequireConnectionString()));
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            cluster.Environment[key] = value;
+        }
+
         try
         {
             for (var i = 0; i < count; i++)
@@ -47,18 +55,25 @@ public sealed class ReplicaCluster : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<ReplicaProcess> AddReplicaAsync()
+    /// <param name="overrides">Settings of this replica only (e.g. another <c>Broker__BootstrapAdminKey</c>).</param>
+    public async Task<ReplicaProcess> AddReplicaAsync(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "broker-replica-tests", Guid.NewGuid().ToString("n"));
         _dataDirs.Add(dataDir);
-        var replica = ReplicaProcess.Start(new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(Environment)
         {
             ["Broker__Store"] = "postgres",
             ["ConnectionStrings__Broker"] = ConnectionString,
             ["Broker__MasterKey"] = MasterKey,
             ["Broker__BootstrapAdminKey"] = AdminKey,
             ["Broker__DataDir"] = dataDir,
-        });
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var replica = ReplicaProcess.Start(environment);
         Replicas.Add(replica);
         await replica.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return replica;
