@@ -3,14 +3,17 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Broker.Server.Observability;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Broker.Server.Tests;
 
 /// <summary>
 /// Drives every route with known secret values and keys, collecting everything the broker emits: log lines
-/// (at Trace level, captured raw, before the scrubbing layer), span names and tags, metric tags, audit
-/// records and response bodies; then finds none of the secrets anywhere they must not be.
+/// (at Trace level, captured raw, before the scrubbing layer, and as a sink behind it sees them, with scopes, state
+/// and exceptions), span names and tags, metric tags, audit records and response bodies; then finds none of the
+/// secrets anywhere they must not be.
 /// </summary>
 public sealed class LeakTests
 {
@@ -32,7 +35,12 @@ public sealed class LeakTests
         meters.Start();
 
         var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace", ["Broker:Aws:ServiceUrl"] = "http://127.0.0.1:9" };
-        using var app = new BrokerApp(settings: settings, services: s => s.AddLogging(b => b.AddProvider(new CapturingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)));
+        using var app = new BrokerApp(settings: settings, services: s =>
+        {
+            s.AddLogging(b => b.AddFakeLogging());
+            ScrubbingLoggerProvider.WrapAll(s);
+            s.AddLogging(b => b.AddProvider(new CapturingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace));
+        });
 
         var secretValue = "sk-LEAKCHECK-" + Guid.NewGuid().ToString("N");
         var subjectValue = "sk-SUBJECT-" + Guid.NewGuid().ToString("N");
@@ -95,11 +103,13 @@ public sealed class LeakTests
         var places = new Dictionary<string, string>
         {
             ["logs"] = string.Join('\n', logs),
+            ["log sinks"] = string.Join('\n', app.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Select(SinkView)),
             ["telemetry"] = string.Join('\n', telemetry),
             ["audit"] = audit,
             ["error bodies"] = string.Join('\n', errorBodies),
         };
         Assert.NotEmpty(logs);
+        Assert.NotEmpty(places["log sinks"]);
         Assert.NotEmpty(telemetry);
         foreach (var (place, text) in places)
         {
@@ -118,6 +128,11 @@ public sealed class LeakTests
         }
 
     }
+
+    private static string SinkView(FakeLogRecord r) =>
+        string.Join(" ", new[] { r.Category, r.Message, r.Exception?.ToString() }
+            .Concat(r.StructuredState?.Select(p => p.Key + "=" + p.Value) ?? [])
+            .Concat(r.Scopes.Select(s => s is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => p.Key + "=" + p.Value)) : s?.ToString())));
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
     {

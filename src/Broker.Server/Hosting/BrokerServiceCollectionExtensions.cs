@@ -62,7 +62,7 @@ public static class BrokerServiceCollectionExtensions
             };
         });
         services.AddExceptionHandler<BrokerExceptionHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddOperationTransformer<BearerSecurityTransformer>());
 
         services.AddSingleton(TimeProvider.System);
 

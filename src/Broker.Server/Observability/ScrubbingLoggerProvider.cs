@@ -2,35 +2,71 @@
 namespace Broker.Server.Observability;
 
 /// <summary>
-/// Wraps every logger provider so each message (and exception text) passes <see cref="SecretScrubber"/>
-/// before any sink sees it.
+/// Wraps a logger provider so every sink sees scrubbed output without losing its shape: the rendered message, the
+/// string values of the structured state (the template's key/value pairs reach the sink as state), the values of
+/// scopes (request id, trace id) and the text of exceptions pass <see cref="SecretScrubber"/>. Scopes reach a
+/// provider that reads them from the logger factory (<see cref="ISupportExternalScope"/>, as the console and
+/// OpenTelemetry providers do) as well as one that takes them through <see cref="ILogger.BeginScope{TState}"/>.
 /// </summary>
-public sealed class ScrubbingLoggerProvider(ILoggerProvider inner) : ILoggerProvider
+public class ScrubbingLoggerProvider : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new ScrubbingLogger(inner.CreateLogger(categoryName));
+    private ScrubbingLoggerProvider(ILoggerProvider inner) => Inner = inner;
 
-    public void Dispose() => inner.Dispose();
+    /// <summary>The wrapped provider.</summary>
+    internal ILoggerProvider Inner { get; }
 
-    /// <summary>Replaces every registered <see cref="ILoggerProvider"/> with a scrubbing wrapper around it.</summary>
-    public static void WrapAll(IServiceCollection services)
+    /// <summary>
+    /// A scrubbing wrapper around <paramref name="inner"/>; it supports external scopes exactly when the inner
+    /// provider does, because the logger factory then hands scopes to the provider and no longer to its loggers.
+    /// </summary>
+    public static ScrubbingLoggerProvider Wrap(ILoggerProvider inner)
     {
-        foreach (var descriptor in services.Where(d => d.ServiceType == typeof(ILoggerProvider) && !d.IsKeyedService).ToArray())
-        {
-            services.Remove(descriptor);
-            services.Add(ServiceDescriptor.Singleton<ILoggerProvider>(sp => new ScrubbingLoggerProvider(Create(sp, descriptor))));
-        }
-
+        ArgumentNullException.ThrowIfNull(inner);
+        return inner is ISupportExternalScope ? new WithExternalScope(inner) : new ScrubbingLoggerProvider(inner);
     }
 
-    private static ILoggerProvider Create(IServiceProvider services, ServiceDescriptor descriptor) =>
-        (ILoggerProvider)(descriptor.ImplementationInstance
+    /// <summary>
+    /// Replaces every registered <see cref="ILoggerProvider"/> with a scrubbing wrapper around it, in place, so the
+    /// order of providers is kept; providers already wrapped are left as they are.
+    /// </summary>
+    public static void WrapAll(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var descriptor = services[i];
+            if (descriptor.ServiceType == typeof(ILoggerProvider) && !descriptor.IsKeyedService && descriptor.ImplementationFactory?.Target is not Wrapping)
+            {
+                services[i] = new ServiceDescriptor(typeof(ILoggerProvider), new Wrapping(descriptor).Create, ServiceLifetime.Singleton);
+            }
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new ScrubbingLogger(Inner.CreateLogger(categoryName));
+
+    public void Dispose()
+    {
+        Inner.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class WithExternalScope(ILoggerProvider inner) : ScrubbingLoggerProvider(inner), ISupportExternalScope
+    {
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) =>
+            ((ISupportExternalScope)Inner).SetScopeProvider(new ScrubbingScopeProvider(scopeProvider));
+    }
+
+    /// <summary>The factory of a wrapped registration; its type marks the registration as wrapped.</summary>
+    private sealed class Wrapping(ServiceDescriptor descriptor)
+    {
+        public ILoggerProvider Create(IServiceProvider services) => Wrap((ILoggerProvider)(descriptor.ImplementationInstance
             ?? descriptor.ImplementationFactory?.Invoke(services)
-            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
+            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!)));
+    }
 
     private sealed class ScrubbingLogger(ILogger inner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
+            where TState : notnull => inner.BeginScope(ScrubbedLogState.OfScope(state) ?? string.Empty);
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
@@ -41,14 +77,8 @@ public sealed class ScrubbingLoggerProvider(ILoggerProvider inner) : ILoggerProv
                 return;
             }
 
-            var message = SecretScrubber.Scrub(formatter(state, exception));
-            if (exception is not null)
-            {
-                // The exception's text may hold what its thrower should not have put there: scrub it too.
-                message += Environment.NewLine + SecretScrubber.Scrub(exception.ToString());
-            }
-
-            inner.Log(logLevel, eventId, message, null, static (m, _) => m);
+            var scrubbed = new ScrubbedLogState(SecretScrubber.Scrub(formatter(state, exception)), state as IEnumerable<KeyValuePair<string, object?>>);
+            inner.Log(logLevel, eventId, scrubbed, ScrubbedException.For(exception), static (s, _) => s.Message);
         }
     }
 }
