@@ -163,8 +163,13 @@ public abstract class ConfigurationTests : IAsyncLifetime
             o.ApiKey = _broker.AgentKey;
             o.LongPollWait = TimeSpan.FromSeconds(20);
         });
-        services.AddHttpClient("openai").AddBrokerCredential("openai_key").ConfigurePrimaryHttpMessageHandler(() => capture);
-        services.AddHttpClient("search").AddBrokerCredential("db_password", "X-Api-Key", "{0}").ConfigurePrimaryHttpMessageHandler(() => capture);
+        services.AddHttpClient("openai", c => c.BaseAddress = new Uri("http://model.invalid/")).AddBrokerCredential("openai_key").ConfigurePrimaryHttpMessageHandler(() => capture);
+        services.AddHttpClient("search").AddBrokerCredential("db_password", o =>
+        {
+            o.HeaderName = "X-Api-Key";
+            o.Format = "{0}";
+            o.AllowedHosts.Add("search.invalid");
+        }).ConfigurePrimaryHttpMessageHandler(() => capture);
         await using var sp = services.BuildServiceProvider();
         var client = sp.GetRequiredService<BrokerClient>();
         await client.StartAsync();
