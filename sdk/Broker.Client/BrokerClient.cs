@@ -100,6 +100,8 @@ public class BrokerClient : IAsyncDisposable
 
     internal BrokerClientOptions Options => _options;
 
+    internal BrokerTelemetry Telemetry => _telemetry;
+
     /// <summary>Where the client and its configuration provider log; the host's factory is attached by <c>AddBrokerClient</c>.</summary>
     internal LateBoundLoggerFactory Logging { get; } = null!;
 

@@ -79,6 +79,35 @@ public abstract class BrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CountCacheHitsAndMisses()
+    {
+        await using var client = NewClient();
+        await client.StartAsync();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, client.Telemetry.Meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.Start();
+
+        client.GetCredential("openai_key");
+        Assert.True(client.TryGetCredential("search_key", out _));
+        Assert.False(client.TryGetCredential("nope", out _));
+        Assert.Throws<CredentialNotFoundException>(() => client.Resolve("$<credentials.nope>"));
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, seen["broker.client.cache.hits"]);
+        Assert.Equal(2, seen["broker.client.cache.misses"]);
+    }
+
+    [Fact]
     public async Task Start_BrokerUnreachableAndNoDiskCache_ThrowsStatusZero()
     {
         await _broker.StopAsync();

@@ -29,6 +29,9 @@ internal sealed class BrokerTelemetry : IDisposable
         }, "s", "Seconds since the broker last answered a load or refresh.");
     }
 
+    /// <summary>This client's meter (every client has its own, all named <c>Broker.Client</c>).</summary>
+    public Meter Meter => _meter;
+
     public StripedCounter CacheHits { get; } = new();
 
     public StripedCounter CacheMisses { get; } = new();
