@@ -79,6 +79,35 @@ public abstract class BrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_CountCacheHitsAndMisses()
+    {
+        await using var client = NewClient();
+        await client.StartAsync();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, client.Telemetry.Meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.Start();
+
+        client.GetCredential("openai_key");
+        Assert.True(client.TryGetCredential("search_key", out _));
+        Assert.False(client.TryGetCredential("nope", out _));
+        Assert.Throws<CredentialNotFoundException>(() => client.Resolve("$<credentials.nope>"));
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, seen["broker.client.cache.hits"]);
+        Assert.Equal(2, seen["broker.client.cache.misses"]);
+    }
+
+    [Fact]
     public async Task Start_BrokerUnreachableAndNoDiskCache_ThrowsStatusZero()
     {
         await _broker.StopAsync();
@@ -89,6 +118,20 @@ public abstract class BrokerClientTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<BrokerException>(() => client.StartAsync());
         Assert.Equal(0, ex.Status);
         Assert.DoesNotContain(_broker.AgentKey, ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyCredential_Update_AppliesToTheNextRequest()
+    {
+        var credential = new BrokerKeyCredential("brk_wrong_key_000000000000000000");
+        await using var client = new BrokerClient(_broker.Endpoint, credential, TestUtil.FastOptions());
+        Assert.Equal(401, (await Assert.ThrowsAsync<BrokerException>(() => client.StartAsync())).Status);
+
+        credential.Update(_broker.AgentKey);
+        await client.StartAsync();
+
+        Assert.Equal("sk-openai-version-one-0001", client.GetCredential("openai_key").Value);
+        Assert.DoesNotContain(_broker.AgentKey, credential.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -462,6 +505,60 @@ public abstract class BrokerClientTests : IAsyncLifetime
             await using var second = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions());
             var ex = await Assert.ThrowsAsync<BrokerException>(() => second.StartAsync());
             Assert.Equal(401, ex.Status);
+            Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task KeyCredential_UpdatedAfterRotation_KeepsTheClientWorkingAfterTheOldKeysGraceEnds()
+        {
+            var (id, key) = await Broker.CreateKeyAsync(new { name = "rotating-agent", role = "agent", credentials = new[] { "*" } });
+            var credential = new BrokerKeyCredential(key);
+            var counter = new RequestCounter();
+            var options = TestUtil.FastOptions(longPoll: false);
+            options.HttpMessageHandler = counter;
+            await using var client = new BrokerClient(Broker.Endpoint, credential, options);
+            await using var stale = new BrokerClient(Broker.Endpoint, new BrokerKeyCredential(key), TestUtil.FastOptions(longPoll: false));
+            await client.StartAsync();
+            await stale.StartAsync();
+
+            var rotated = await Broker.RotateKeyAsync(id, graceSeconds: 1);
+            credential.Update(rotated);
+            await TestUtil.WaitUntilAsync(async () => await Broker.FeedStatusWithAsync(key) == System.Net.HttpStatusCode.Unauthorized, "the old key's grace to end");
+
+            // Every feed request from here on is sent after the old key stopped working.
+            var sentBefore = counter.FeedRequests;
+            var changed = TestUtil.NextChangeAsync(client);
+            await Broker.SetCredentialAsync("openai_key", "sk-openai-version-two-0002");
+            await changed.WithDeadline("the change, read with the new key");
+            Assert.True(counter.FeedRequests > sentBefore);
+            Assert.Equal("sk-openai-version-two-0002", client.GetCredential("openai_key").Value);
+            Assert.False(string.IsNullOrEmpty((await client.MintTokenAsync(new TokenRequest { Audience = "https://api.example", Task = "after-rotation" })).Token));
+            await TestUtil.WaitUntilAsync(() => client.Status.LastError is null, "the client's status to be clean");
+
+            // The control: a client still holding the old key is refused once the grace is over.
+            await TestUtil.WaitUntilAsync(() => stale.Status.LastError is not null, "the stale client to be refused");
+            Assert.Equal("sk-openai-version-one-0001", stale.GetCredential("openai_key").Value);
+            var refused = await Assert.ThrowsAsync<BrokerException>(() => stale.MintTokenAsync(new TokenRequest { Audience = "https://api.example", Task = "t" }));
+            Assert.Equal(401, refused.Status);
+            Assert.DoesNotContain(key, refused.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(key, credential.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(rotated, credential.ToString(), StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task Refusal_ByAGrant_Is403_WithTheProblemTypeAndTheRuleInTheMessage()
+        {
+            await _broker.SetCredentialAsync("github_token", "ghp_user_alice_000000001", subject: "alice");
+            var (_, key) = await Broker.CreateKeyAsync(new { name = "narrow-agent", role = "agent", credentials = new[] { "openai_*" } });
+            await using var client = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions());
+
+            var ex = await Assert.ThrowsAsync<BrokerException>(() => client.GetCredentialForSubjectAsync("github_token", "alice"));
+
+            Assert.Equal(403, ex.Status);
+            Assert.Equal("urn:broker:problem:forbidden", ex.ErrorCode);
+            Assert.Contains("github_token", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("pattern", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("ghp_user_alice_000000001", ex.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
         }
 

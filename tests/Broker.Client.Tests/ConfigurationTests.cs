@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Broker.Client.Tests;
@@ -163,8 +165,13 @@ public abstract class ConfigurationTests : IAsyncLifetime
             o.ApiKey = _broker.AgentKey;
             o.LongPollWait = TimeSpan.FromSeconds(20);
         });
-        services.AddHttpClient("openai").AddBrokerCredential("openai_key").ConfigurePrimaryHttpMessageHandler(() => capture);
-        services.AddHttpClient("search").AddBrokerCredential("db_password", "X-Api-Key", "{0}").ConfigurePrimaryHttpMessageHandler(() => capture);
+        services.AddHttpClient("openai", c => c.BaseAddress = new Uri("http://model.invalid/")).AddBrokerCredential("openai_key").ConfigurePrimaryHttpMessageHandler(() => capture);
+        services.AddHttpClient("search").AddBrokerCredential("db_password", o =>
+        {
+            o.HeaderName = "X-Api-Key";
+            o.Format = "{0}";
+            o.AllowedHosts.Add("search.invalid");
+        }).ConfigurePrimaryHttpMessageHandler(() => capture);
         await using var sp = services.BuildServiceProvider();
         var client = sp.GetRequiredService<BrokerClient>();
         await client.StartAsync();
@@ -185,9 +192,61 @@ public abstract class ConfigurationTests : IAsyncLifetime
         Assert.Equal("Bearer sk-openai-version-two-0002", capture.Last!.Headers.Authorization!.ToString());
     }
 
+    [Fact]
+    public async Task AddBrokerClient_GivesTheConfigurationsClientTheHostsLogging()
+    {
+        var logs = new CapturingLoggerProvider();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
+        builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["OpenAI:ApiKey"] = "$<credentials.openai_key>" });
+        builder.Configuration.AddBrokerCredentials(o =>
+        {
+            o.Endpoint = _broker.Endpoint;
+            o.ApiKey = _broker.AgentKey;
+            o.MaxRetryDelay = TimeSpan.FromMilliseconds(300);
+            o.LongPollWait = TimeSpan.FromSeconds(20);
+        });
+        builder.Services.AddBrokerClient(builder.Configuration);
+        using var host = builder.Build();
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<BrokerClient>();
+        Assert.Same(builder.Configuration.Sources.OfType<BrokerConfigurationSource>().Single().Client, client);
+
+        var changed = TestUtil.NextChangeAsync(client);
+        await _broker.SetCredentialAsync("openai_key", "sk-openai-version-two-0002");
+        await changed.WithDeadline("the rotation");
+
+        await TestUtil.WaitUntilAsync(() => logs.Messages.Any(m => m.Category == "Broker.Client.BrokerClient" && m.Text.Contains("changed", StringComparison.Ordinal)), "the client's log line in the host's logging");
+        Assert.DoesNotContain(logs.Messages, m => m.Text.Contains("sk-openai", StringComparison.Ordinal) || m.Text.Contains(_broker.AgentKey, StringComparison.Ordinal));
+        await host.StopAsync();
+    }
+
     public sealed class OpenAiOptions
     {
         public string? ApiKey { get; set; }
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string Category, string Text)> Messages { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                => owner.Messages.Enqueue((category, formatter(state, exception)));
+        }
     }
 
     private sealed class CapturingHandler : HttpMessageHandler

@@ -96,6 +96,26 @@ public sealed class RealBroker : ITestBroker
         return (id, key);
     }
 
+    /// <summary>Rotates a key through <c>POST /v1/keys/{id}/rotate</c>; the old secret works for <paramref name="graceSeconds"/>. Returns the new secret.</summary>
+    public async Task<string> RotateKeyAsync(string id, int graceSeconds)
+    {
+        using var admin = Admin();
+        using var response = await admin.PostAsJsonAsync($"v1/keys/{id}/rotate", new { graceSeconds });
+        await EnsureSuccessAsync(response, "POST /v1/keys/{id}/rotate");
+        var key = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+        _keyIds[key] = id;
+        return key;
+    }
+
+    /// <summary>The status <c>GET /v1/agent/credentials</c> answers to <paramref name="key"/>.</summary>
+    public async Task<HttpStatusCode> FeedStatusWithAsync(string key)
+    {
+        using var http = new HttpClient { BaseAddress = Endpoint, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.GetAsync("v1/agent/credentials");
+        return response.StatusCode;
+    }
+
     public async Task SetCredentialAsync(string name, string value, string? subject = null) => await PutAsync(name, value, subject, kind: null);
 
     public async Task SetAwsCredentialAsync(string name)

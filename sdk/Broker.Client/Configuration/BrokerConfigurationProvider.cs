@@ -1,7 +1,6 @@
 using Broker.Client.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 
 namespace Broker.Client;
@@ -33,7 +32,7 @@ public class BrokerConfigurationProvider : ConfigurationProvider, IDisposable
         _source = source;
         Client = client;
         _preceding = preceding;
-        _logger = (ILogger?)source.Options.LoggerFactory?.CreateLogger<BrokerConfigurationProvider>() ?? NullLogger.Instance;
+        _logger = client.Logging.CreateLogger<BrokerConfigurationProvider>();
     }
 
     /// <summary>The client this provider reads from; <c>AddBrokerClient(configuration)</c> reuses it.</summary>

@@ -15,8 +15,11 @@ internal sealed class BrokerTelemetry : IDisposable
     public BrokerTelemetry(Func<double?> cacheAgeSeconds)
     {
         _meter = new Meter(Name, typeof(BrokerTelemetry).Assembly.GetName().Version?.ToString());
-        CacheHits = _meter.CreateCounter<long>("broker.client.cache.hits", "{lookup}", "Credential lookups served from the cache.");
-        CacheMisses = _meter.CreateCounter<long>("broker.client.cache.misses", "{lookup}", "Credential lookups of a name the cache does not hold.");
+
+        // Cache lookups are counted on the read path, which must cost no more than a dictionary lookup: observable
+        // counters over striped cells move the listeners' work to collection time.
+        _meter.CreateObservableCounter("broker.client.cache.hits", CacheHits.Sum, "{lookup}", "Credential lookups served from the cache.");
+        _meter.CreateObservableCounter("broker.client.cache.misses", CacheMisses.Sum, "{lookup}", "Credential lookups of a name the cache does not hold.");
         Refreshes = _meter.CreateCounter<long>("broker.client.refreshes", "{refresh}", "Loads and refreshes the broker answered (304 included).");
         RefreshFailures = _meter.CreateCounter<long>("broker.client.refresh.failures", "{refresh}", "Loads and refreshes that failed.");
         _meter.CreateObservableGauge("broker.client.cache.age", () =>
@@ -26,9 +29,12 @@ internal sealed class BrokerTelemetry : IDisposable
         }, "s", "Seconds since the broker last answered a load or refresh.");
     }
 
-    public Counter<long> CacheHits { get; }
+    /// <summary>This client's meter (every client has its own, all named <c>Broker.Client</c>).</summary>
+    public Meter Meter => _meter;
 
-    public Counter<long> CacheMisses { get; }
+    public StripedCounter CacheHits { get; } = new();
+
+    public StripedCounter CacheMisses { get; } = new();
 
     public Counter<long> Refreshes { get; }
 

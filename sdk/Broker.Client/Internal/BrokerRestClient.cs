@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Broker.Client.Internal;
+
+/// <summary>
+/// The broker's agent API over HTTP: one method per route, the agent key on every request, per-request timeouts,
+/// and every failure turned into a <see cref="BrokerException"/> (<see cref="BrokerErrors"/>). No retries and no
+/// state beyond the connection: the feed poller and the façade decide what to do with an answer.
+/// </summary>
+internal sealed class BrokerRestClient : IDisposable
+{
+    private const string FeedPath = "v1/agent/credentials";
+
+    private readonly HttpClient _http;
+    private readonly BrokerKeyCredential _credential;
+    private readonly SecretRedactor _redactor;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
+
+    public BrokerRestClient(BrokerClientOptions options, BrokerKeyCredential credential, SecretRedactor redactor)
+    {
+        _credential = credential;
+        _redactor = redactor;
+        _requestTimeout = options.RequestTimeout;
+        _time = options.TimeProvider;
+        Endpoint = new Uri(options.Endpoint!.AbsoluteUri.TrimEnd('/') + "/");
+
+        // The broker never redirects: the agent key is not sent after a redirect to anywhere.
+        var handler = options.HttpMessageHandler ?? new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            AllowAutoRedirect = false,
+        };
+        _http = new HttpClient(handler, disposeHandler: true) { BaseAddress = Endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Broker.Client", typeof(BrokerRestClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"));
+    }
+
+    /// <summary>The broker's base address, ending in <c>/</c>.</summary>
+    public Uri Endpoint { get; }
+
+    /// <summary>
+    /// <c>GET /v1/agent/credentials</c>: everything (<paramref name="since"/> null) or the changes after a cursor,
+    /// conditional on <paramref name="etag"/>, held by the broker up to <paramref name="wait"/> when given.
+    /// </summary>
+    /// <remarks>A long-poll is abandoned <paramref name="wait"/> + 5 s after it was sent without an answer.</remarks>
+    public async Task<FeedPage> GetFeedAsync(string? since, string? etag, TimeSpan? wait, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder(FeedPath);
+        if (since is not null)
+        {
+            query.Append("?since=").Append(Uri.EscapeDataString(since));
+        }
+
+        if (wait is TimeSpan w)
+        {
+            query.Append(since is null ? '?' : '&').Append("wait=").Append(((int)Math.Ceiling(w.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, query.ToString());
+        if (etag is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        var timeout = wait is TimeSpan lw ? lw + TimeSpan.FromSeconds(5) : _requestTimeout;
+        using var response = await SendAsync(request, timeout, credentialName: null, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return FeedPage.NotModified;
+        }
+
+        var feed = await ReadAsync<FeedDto>(response, cancellationToken).ConfigureAwait(false);
+        return new FeedPage(feed, response.Headers.ETag?.ToString());
+    }
+
+    /// <summary><c>GET /v1/agent/credentials/{name}?subject=</c>.</summary>
+    public async Task<CredentialDto> GetCredentialAsync(string name, string subject, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{FeedPath}/{Uri.EscapeDataString(name)}?subject={Uri.EscapeDataString(subject)}");
+        using var response = await SendAsync(request, _requestTimeout, name, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<CredentialDto>(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1/tokens</c>.</summary>
+    public Task<TokenDto> MintTokenAsync(TokenRequestDto body, CancellationToken cancellationToken)
+        => PostAsync<TokenRequestDto, TokenDto>("v1/tokens", body, cancellationToken);
+
+    /// <summary><c>POST /v1/sts</c>.</summary>
+    public Task<StsDto> MintStsAsync(StsRequestDto body, CancellationToken cancellationToken)
+        => PostAsync<StsRequestDto, StsDto>("v1/sts", body, cancellationToken);
+
+    /// <summary><c>POST /v1/inbound/verify</c>.</summary>
+    public Task<VerifyDto> VerifyInboundKeyAsync(VerifyRequestDto body, CancellationToken cancellationToken)
+        => PostAsync<VerifyRequestDto, VerifyDto>("v1/inbound/verify", body, cancellationToken);
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Wire.Json) };
+        using var response = await SendAsync(request, _requestTimeout, credentialName: null, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<TResponse>(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends with the current agent key; returns a success or 304 answer with its body buffered, throws for anything else.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, TimeSpan timeout, string? credentialName, CancellationToken cancellationToken)
+    {
+        // Read at every request, so a BrokerKeyCredential.Update applies to the very next one.
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _credential.Key);
+        using var timeoutCts = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BrokerException($"The broker did not answer within {timeout.TotalSeconds:0.#} s.", 0, null, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new BrokerException($"The broker at {Endpoint} could not be reached ({BrokerErrors.Describe(ex)}).", 0, null, ex);
+        }
+
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await BrokerErrors.FromResponseAsync(response, credentialName, Sanitize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Wire.Json, cancellationToken).ConfigureAwait(false)
+                ?? throw new BrokerException("The broker sent an empty answer.", (int)response.StatusCode);
+        }
+        catch (JsonException)
+        {
+            throw BrokerErrors.Unreadable((int)response.StatusCode);
+        }
+    }
+
+    private string Sanitize(string text)
+    {
+        var key = _credential.Key;
+        return _redactor.Redact(text.Contains(key, StringComparison.Ordinal) ? text.Replace(key, "***", StringComparison.Ordinal) : text);
+    }
+}
