@@ -91,6 +91,8 @@ public static class BrokerServiceCollectionExtensions
 
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);
+
+        // Without Broker:Audit:ValueHmacKey or a master key, the value-HMAC key is kept under the Data Protection key ring.
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
         if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
         {
