@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Broker.Vault;
+using Broker.Vault.DataProtection;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace Broker.Vault.Tests;

@@ -21,17 +21,17 @@ public static class BrokerInitialization
             logger.LogInformation("Applied migration {Migration}", name);
         }
 
-        var readiness = app.Services.GetRequiredService<Readiness>();
+        var keyMaterial = app.Services.GetRequiredService<KeyMaterialHealthCheck>();
         try
         {
             var envelope = app.Services.GetRequiredService<EnvelopeEncryption>();
             await KeyEncryptionKeyCheck.VerifyAsync(envelope, app.Services.GetRequiredService<IVaultCanaryStore>());
-            readiness.KeyMaterialReady();
+            keyMaterial.Ready();
             logger.LogInformation("Key-encryption key {KekId} opens the store", envelope.KeyEncryptionKey.Id);
         }
         catch (KeyEncryptionKeyException ex)
         {
-            readiness.KeyMaterialFailed(ex.Message);
+            keyMaterial.Failed(ex.Message);
             logger.LogCritical("Refusing to start: {Problem}", ex.Message);
             throw;
         }

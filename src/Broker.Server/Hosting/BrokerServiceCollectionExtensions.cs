@@ -1,23 +1,20 @@
 using System.Text.Json.Serialization;
 using Broker.Audit;
-using Broker.Credentials;
-using Broker.Keys;
-using Broker.Minting.Signing;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
 using Broker.Server.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Broker.Vault;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
 namespace Broker.Server.Hosting;
 
-/// <summary>The composition root: the one place that chooses implementations (store, key-encryption key).</summary>
+/// <summary>
+/// The composition root: the one place that chooses implementations (store, key-encryption key). Host concerns
+/// (Kestrel, JSON, problem details, OpenAPI, health) are set up here; each capability registers itself
+/// (<c>AddBrokerXxx</c> in its own project) and the host adds only its adapters between them.
+/// </summary>
 public static class BrokerServiceCollectionExtensions
 {
     public const string DefaultUrl = "http://127.0.0.1:8080";
@@ -65,29 +62,25 @@ public static class BrokerServiceCollectionExtensions
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>().AddOperationTransformer<BearerSecurityTransformer>());
 
         services.AddSingleton(TimeProvider.System);
+        services.AddHealthChecks();
 
-        // Key-encryption key: Broker:MasterKey when set, else the Data Protection key ring under the data directory.
-        services.AddDataProtection().SetApplicationName("Broker");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(sp.GetRequiredService<BrokerPaths>().KeyRingDir), sp.GetRequiredService<ILoggerFactory>())));
-        services.AddSingleton<IKeyEncryptionKey>(sp =>
+        // Vault. Key-encryption key: Broker:MasterKey when set, else the Data Protection key ring under the data directory.
+        services.AddBrokerVault();
+        var masterKey = builder.Configuration[$"{BrokerOptions.Section}:{nameof(BrokerOptions.MasterKey)}"];
+        if (string.IsNullOrWhiteSpace(masterKey))
         {
-            var o = sp.GetRequiredService<IOptions<BrokerOptions>>().Value;
-            return string.IsNullOrWhiteSpace(o.MasterKey)
-                ? new DataProtectionKeyEncryptionKey(sp.GetRequiredService<IDataProtectionProvider>())
-                : MasterKeyEncryptionKey.FromBase64(o.MasterKey);
-        });
-        services.AddSingleton<EnvelopeEncryption>();
+            services.AddBrokerDataProtectionKek(sp => sp.GetRequiredService<BrokerPaths>().KeyRingDir);
+        }
+        else
+        {
+            services.AddBrokerMasterKeyKek(masterKey);
+        }
 
         // Store: Broker:Store = sqlite (default) | postgres; everything store-specific is in StoreRegistration.
         services.AddBrokerStore(builder.Configuration);
 
-        services.AddSingleton<CredentialChangeSignal>();
-        services.AddSingleton<CredentialService>();
-        services.AddSingleton<KeyAuthenticator>();
-        services.AddSingleton<UsageTracker>();
-        services.AddSingleton<KeyService>();
-        services.AddHostedService<UsageFlushService>();
+        services.AddBrokerCredentials();
+        services.AddBrokerKeys();
         services.AddSingleton<LongPollLimiter>();
 
         // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
@@ -98,6 +91,8 @@ public static class BrokerServiceCollectionExtensions
 
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);
+
+        // Without Broker:Audit:ValueHmacKey or a master key, the value-HMAC key is kept under the Data Protection key ring.
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
         if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
         {
@@ -106,7 +101,6 @@ public static class BrokerServiceCollectionExtensions
 
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
-        services.AddSingleton<Readiness>();
         return builder;
     }
 }

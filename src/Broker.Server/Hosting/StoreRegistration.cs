@@ -1,20 +1,5 @@
-using Broker.Audit;
-using Broker.Credentials;
-using Broker.Keys;
-using Broker.Minting.Signing;
 using Broker.Storage.Postgres;
-using Broker.Storage.Postgres.Audit;
-using Broker.Storage.Postgres.Credentials;
-using Broker.Storage.Postgres.Keys;
-using Broker.Storage.Postgres.Replicas;
-using Broker.Storage.Postgres.SigningKeys;
 using Broker.Storage.Sqlite;
-using Broker.Storage.Sqlite.Audit;
-using Broker.Storage.Sqlite.Credentials;
-using Broker.Storage.Sqlite.Keys;
-using Broker.Storage.Sqlite.SigningKeys;
-using Broker.Vault;
-using Microsoft.Extensions.Options;
 
 namespace Broker.Server.Hosting;
 
@@ -40,14 +25,7 @@ public static class StoreRegistration
     /// <summary>One SQLite file under the data directory; limits counted in memory; no replica coordination.</summary>
     public static IServiceCollection AddSqliteStore(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<BrokerPaths>().SqliteFile));
-        services.AddSingleton<ICredentialStore, SqliteCredentialStore>();
-        services.AddSingleton<IVaultCanaryStore, SqliteVaultCanaryStore>();
-        services.AddSingleton<IKeyStore, SqliteKeyStore>();
-        services.AddSingleton<IStoreHealth, SqliteStoreHealth>();
-        services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
-        services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();
+        services.AddBrokerSqliteStore(sp => sp.GetRequiredService<BrokerPaths>().SqliteFile);
         services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => SqliteMigrations.Apply(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
@@ -64,34 +42,8 @@ public static class StoreRegistration
             throw new InvalidOperationException("Broker:Store is 'postgres' but ConnectionStrings:Broker (ConnectionStrings__Broker) is not set.");
         }
 
-        services.AddSingleton(_ => new PostgresDatabase(connectionString));
-        services.AddSingleton<ICredentialStore, PostgresCredentialStore>();
-        services.AddSingleton<IVaultCanaryStore, PostgresVaultCanaryStore>();
-        services.AddSingleton<IKeyStore, PostgresKeyStore>();
-        services.AddSingleton<IStoreHealth, PostgresStoreHealth>();
-        services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
-        services.AddSingleton<IAuditStore, PostgresAuditStore>();
-        services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();
+        services.AddBrokerPostgresStore(connectionString);
         services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => ApplyWithRetry(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<ILoggerFactory>())));
-
-        // Replicas appending to one tenant's chain collide on (tenant, id) whenever another replica committed since
-        // this one's cached head; each collision costs one failed INSERT, a re-read of the head and a retry (the chain
-        // never forks). Under a hot tenant on several replicas that happens often, so allow many more retries than
-        // one process needs (docs/replicas.md).
-        services.PostConfigure<AuditOptions>(o => o.AppendAttempts = Math.Max(o.AppendAttempts, 64));
-
-        // Replica coordination (docs/replicas.md).
-        services.AddOptions<KeyLeaseOptions>().BindConfiguration(KeyLeaseOptions.Section);
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<KeyLeaseOptions>>().Value);
-        services.AddSingleton(sp => new KeyCacheLease(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<KeyLeaseOptions>().Lease));
-        services.AddSingleton<IKeyCacheLease>(sp => sp.GetRequiredService<KeyCacheLease>());
-        services.AddSingleton<PostgresReplicaRegistry>();
-        services.AddSingleton<IReplicaHeartbeat>(sp => sp.GetRequiredService<PostgresReplicaRegistry>());
-        services.AddSingleton<IRevocationBarrier>(sp => sp.GetRequiredService<PostgresReplicaRegistry>());
-        services.AddSingleton<KeyEventFollower>();
-        services.AddHostedService<KeyEventFollowerService>();
-        services.AddSingleton<PostgresNotificationListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<PostgresNotificationListener>());
         return services;
     }
 

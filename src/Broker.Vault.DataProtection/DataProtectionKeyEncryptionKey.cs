@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace Broker.Vault;
+namespace Broker.Vault.DataProtection;
 
 /// <summary>
 /// The default KEK: an ASP.NET Core Data Protection key ring (under the data directory), with a purpose

@@ -1,6 +1,6 @@
-using Broker.Keys;
+using Microsoft.Extensions.Hosting;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Keys;
 
 /// <summary>Runs this replica's revocation follower (postgres store only).</summary>
 public sealed class KeyEventFollowerService(KeyEventFollower follower) : BackgroundService

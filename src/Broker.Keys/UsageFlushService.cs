@@ -1,6 +1,7 @@
-using Broker.Keys;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Keys;
 
 /// <summary>Writes coalesced last-use stamps once a second, and once more at shutdown.</summary>
 public sealed class UsageFlushService(UsageTracker usage, ILogger<UsageFlushService> logger) : BackgroundService
