@@ -68,6 +68,42 @@ public sealed class CredentialStoreContractTests
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
     [PostgresStore]
+    public async Task ListAndChangeFeed_OrderNamesByCodePoint_WhateverTheCollation(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var service = Service(stores, out _);
+
+        // A linguistic collation would skip the punctuation and fold case ("a0" before "a-1", "alice" before "Bob").
+        string[] names = ["b", "ab", "a_3", "a0", "a.2", "a-1"];
+        var ordinal = names.Order(StringComparer.Ordinal).ToArray();
+        foreach (var name in names)
+        {
+            await service.PutAsync("t", name, null, "value-" + name, null, null, null);
+            await service.PutAsync("t", name, "alice", "alice-" + name, null, null, null);
+            await service.PutAsync("t", name, "Bob", "bob-" + name, null, null, null);
+        }
+
+        var list = await stores.Credentials.ListAsync("t");
+        Assert.Equal(ordinal.SelectMany(n => new[] { (n, ""), (n, "Bob"), (n, "alice") }), list.Select(c => (c.Name, c.Subject)));
+        Assert.Equal(ordinal, (await stores.Credentials.GetChangesAsync("t", null)).Changed.Select(c => c.Name));
+
+        // After a cursor: changed values and removed names, each in code-point order, each name once.
+        var cursor = await service.GetCursorAsync("t");
+        foreach (var name in names)
+        {
+            await service.PutAsync("t", name, null, "second-" + name, null, null, null);
+        }
+
+        await service.DeleteAsync("t", "a_3", null);
+        await service.DeleteAsync("t", "a-1", null);
+        var changes = await service.GetChangesAsync("t", cursor);
+        Assert.Equal(ordinal.Except(["a_3", "a-1"]), changes.Changed.Select(c => c.Name));
+        Assert.Equal(["a-1", "a_3"], changes.Removed);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task CiphertextMovedToAnotherRow_FailsToDecrypt(string kind)
     {
         using var stores = StoreKinds.Create(kind);

@@ -64,4 +64,30 @@ public sealed class SigningKeyStoreContractTests
         Assert.Equal(T0.AddHours(2), keys[retired.Kid].ExpiresAt);
         Assert.Equal(current.PublicJwk, keys[current.Kid].PublicJwk);
     }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task RewrapAll_MovesEveryKeyToANewKek_AndTheyStillOpen(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var store = stores.SigningKeys;
+        var oldKek = new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32));
+        var newKek = new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32));
+        var keys = new[] { T0, T0.AddMinutes(1) }.Select(at => SigningKeyMaterial.Generate(new EnvelopeEncryption(oldKek), at).Record).ToArray();
+        foreach (var key in keys)
+        {
+            await store.AddAsync(key);
+        }
+
+        var target = new EnvelopeEncryption(newKek);
+        Assert.Equal(2, await ((IRewrappableStore)store).RewrapAllAsync((wrapped, _) => (target.Rewrap(oldKek, wrapped), newKek.Id)));
+
+        var stored = await store.ListAsync();
+        Assert.Equal(keys.Select(k => k.Kid), stored.Select(k => k.Kid));
+        Assert.All(stored, k => Assert.Equal(newKek.Id, k.SealedPrivateKey.KekId));
+        Assert.Equal(keys.Select(k => k.SealedPrivateKey.Ciphertext), stored.Select(k => k.SealedPrivateKey.Ciphertext));
+        Assert.All(stored, k => Assert.Equal(k.Kid, SigningKeyMaterial.Open(k, target).Kid));
+        Assert.Throws<BrokerException>(() => SigningKeyMaterial.Open(stored[0], new EnvelopeEncryption(oldKek)));
+    }
 }

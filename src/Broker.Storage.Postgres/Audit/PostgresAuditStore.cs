@@ -1,6 +1,5 @@
-using Broker.Storage.Rows;
-using Broker.Storage;
 using Broker.Audit;
+using Broker.Storage.Audit;
 using Dapper;
 
 namespace Broker.Storage.Postgres.Audit;
@@ -9,17 +8,11 @@ namespace Broker.Storage.Postgres.Audit;
 /// <see cref="IAuditStore"/> on PostgreSQL (table <c>audit_records</c>, migration 0003). A batch is one INSERT of
 /// parallel arrays through <c>unnest</c> (one round trip, one commit); the (tenant, id) key refuses a record that
 /// another replica already wrote at that position, and the group-commit writer then re-reads the head and re-chains.
-/// Every value is a bound parameter.
+/// The reads are the shared ones (<see cref="SqlAuditStore"/>). Every value is a bound parameter.
 /// </summary>
-public sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
+public sealed class PostgresAuditStore(PostgresDatabase database) : SqlAuditStore(new PostgresDialect(database))
 {
-    private const string Columns =
-        "tenant AS Tenant, id AS Id, time AS Time, actor_key_id AS ActorKeyId, actor_name AS ActorName, " +
-        "actor_role AS ActorRole, action AS Action, target AS Target, outcome AS Outcome, reason AS Reason, " +
-        "request_id AS RequestId, client_address AS ClientAddress, user_agent AS UserAgent, value_hmac AS ValueHmac, " +
-        "prev_hash AS PrevHash, hash AS Hash";
-
-    public Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    public override Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
@@ -60,45 +53,4 @@ public sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
             """,
             p, cancellationToken: cancellationToken)), cancellationToken);
     }
-
-    public Task<AuditChainHead> GetHeadAsync(string tenant, CancellationToken cancellationToken) =>
-        database.RunAsync(async connection =>
-        {
-            var head = await connection.QueryFirstOrDefaultAsync<(long Id, string Hash)?>(new CommandDefinition(
-                "SELECT id, hash FROM audit_records WHERE tenant = @tenant ORDER BY id DESC LIMIT 1",
-                new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return head is { } h ? new AuditChainHead(h.Id, h.Hash) : AuditChainHead.Genesis;
-        }, cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> QueryAsync(string tenant, DateTimeOffset? since, string? action, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant " +
-            "AND (@since::text IS NULL OR time >= @since::text) AND (@action::text IS NULL OR action = @action::text) ORDER BY id LIMIT @limit",
-            new { tenant, since = since is null ? null : AuditTime.ToText(since.Value), action, limit = (long)limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> ReadChainAsync(string tenant, long afterId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND id > @afterId ORDER BY id LIMIT @limit",
-            new { tenant, afterId, limit = (long)limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> GetRecentByKeyAsync(string tenant, string keyId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND (actor_key_id = @keyId OR (action = 'inbound.verify' AND target = @keyId)) ORDER BY id DESC LIMIT @limit",
-            new { tenant, keyId, limit = (long)limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND value_hmac = @valueHmac ORDER BY id DESC LIMIT @limit",
-            new { tenant, valueHmac, limit = (long)limit },
-            cancellationToken);
-
-    private Task<IReadOnlyList<AuditRecord>> ReadAsync(string sql, object parameters, CancellationToken cancellationToken) =>
-        database.RunAsync<IReadOnlyList<AuditRecord>>(async connection =>
-        {
-            var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return rows.Select(r => r.ToRecord()).ToList();
-        }, cancellationToken);
 }

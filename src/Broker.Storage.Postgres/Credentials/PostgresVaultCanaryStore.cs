@@ -1,24 +1,5 @@
-using Broker.Vault;
-using Dapper;
+using Broker.Storage.Credentials;
 
 namespace Broker.Storage.Postgres.Credentials;
 
-public sealed class PostgresVaultCanaryStore(PostgresDatabase database) : IVaultCanaryStore
-{
-    public Task<SealedValue?> GetCanaryAsync(CancellationToken cancellationToken = default) =>
-        database.RunAsync(async connection =>
-        {
-            var row = await connection.QuerySingleOrDefaultAsync<(byte[] Ciphertext, byte[] WrappedKey, string KekId)?>(new CommandDefinition(
-                "SELECT ciphertext, wrapped_key, kek_id FROM vault_canary WHERE id = 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return row is { } r ? new SealedValue(r.Ciphertext, r.WrappedKey, r.KekId) : null;
-        }, cancellationToken);
-
-    public async Task<SealedValue> SetCanaryIfAbsentAsync(SealedValue canary, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(canary);
-        await database.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO vault_canary (id, ciphertext, wrapped_key, kek_id) VALUES (1, @Ciphertext, @WrappedKey, @KekId) ON CONFLICT (id) DO NOTHING",
-            new { canary.Ciphertext, canary.WrappedKey, canary.KekId }, cancellationToken: cancellationToken)), cancellationToken).ConfigureAwait(false);
-        return await GetCanaryAsync(cancellationToken).ConfigureAwait(false) ?? canary;
-    }
-}
+public sealed class PostgresVaultCanaryStore(PostgresDatabase database) : SqlVaultCanaryStore(new PostgresDialect(database));

@@ -1,7 +1,5 @@
-using Broker.Storage.Rows;
-using Broker.Storage;
 using Broker.Audit;
-using Dapper;
+using Broker.Storage.Audit;
 using Microsoft.Data.Sqlite;
 
 namespace Broker.Storage.Sqlite.Audit;
@@ -9,16 +7,10 @@ namespace Broker.Storage.Sqlite.Audit;
 /// <summary>
 /// <see cref="IAuditStore"/> on SQLite (table <c>audit_records</c>, migration <c>0003_audit.sql</c>). Append-only:
 /// one prepared INSERT, re-bound for every row of a batch inside one transaction; no UPDATE or DELETE exists here.
-/// Reads go through Dapper. Every value is a bound parameter.
+/// The reads are the shared ones (<see cref="SqlAuditStore"/>). Every value is a bound parameter.
 /// </summary>
-public sealed class SqliteAuditStore : IAuditStore
+public sealed class SqliteAuditStore : SqlAuditStore
 {
-    private const string Columns =
-        "tenant AS Tenant, id AS Id, time AS Time, actor_key_id AS ActorKeyId, actor_name AS ActorName, " +
-        "actor_role AS ActorRole, action AS Action, target AS Target, outcome AS Outcome, reason AS Reason, " +
-        "request_id AS RequestId, client_address AS ClientAddress, user_agent AS UserAgent, value_hmac AS ValueHmac, " +
-        "prev_hash AS PrevHash, hash AS Hash";
-
     private const string InsertSql =
         "INSERT INTO audit_records (tenant, id, time, actor_key_id, actor_name, actor_role, action, target, outcome, " +
         "reason, request_id, client_address, user_agent, value_hmac, prev_hash, hash) VALUES (@Tenant, @Id, @Time, " +
@@ -35,8 +27,8 @@ public sealed class SqliteAuditStore : IAuditStore
 
     /// <summary>Uses connections from <paramref name="open"/> (opened, configured: WAL, <c>synchronous=FULL</c> for durability across a machine crash).</summary>
     public SqliteAuditStore(Func<CancellationToken, Task<SqliteConnection>> open)
+        : base(new SqliteDialect(open ?? throw new ArgumentNullException(nameof(open))))
     {
-        ArgumentNullException.ThrowIfNull(open);
         _open = open;
     }
 
@@ -46,7 +38,7 @@ public sealed class SqliteAuditStore : IAuditStore
     {
     }
 
-    public async Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    public override async Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
@@ -98,54 +90,5 @@ public sealed class SqliteAuditStore : IAuditStore
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<AuditChainHead> GetHeadAsync(string tenant, CancellationToken cancellationToken)
-    {
-        await using var connection = await _open(cancellationToken).ConfigureAwait(false);
-        var head = await connection.QueryFirstOrDefaultAsync<HeadRow>(new CommandDefinition(
-            "SELECT id AS Id, hash AS Hash FROM audit_records WHERE tenant = @tenant ORDER BY id DESC LIMIT 1",
-            new { tenant }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return head is null ? AuditChainHead.Genesis : new AuditChainHead(head.Id, head.Hash);
-    }
-
-    public Task<IReadOnlyList<AuditRecord>> QueryAsync(
-        string tenant, DateTimeOffset? since, string? action, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant " +
-            "AND (@since IS NULL OR time >= @since) AND (@action IS NULL OR action = @action) ORDER BY id LIMIT @limit",
-            new { tenant, since = since is null ? null : AuditTime.ToText(since.Value), action, limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> ReadChainAsync(string tenant, long afterId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND id > @afterId ORDER BY id LIMIT @limit",
-            new { tenant, afterId, limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> GetRecentByKeyAsync(string tenant, string keyId, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND (actor_key_id = @keyId OR (action = 'inbound.verify' AND target = @keyId)) ORDER BY id DESC LIMIT @limit",
-            new { tenant, keyId, limit },
-            cancellationToken);
-
-    public Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
-        ReadAsync(
-            $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND value_hmac = @valueHmac ORDER BY id DESC LIMIT @limit",
-            new { tenant, valueHmac, limit },
-            cancellationToken);
-
-    private async Task<IReadOnlyList<AuditRecord>> ReadAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await _open(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToRecord()).ToList();
-    }
-
-    private sealed class HeadRow
-    {
-        public long Id { get; set; }
-
-        public string Hash { get; set; } = string.Empty;
     }
 }

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Storage.Benchmarks.CredentialReadBenchmarks).Assembly).Run(args);
