@@ -14,4 +14,7 @@ public static class AuditActions
     public const string KeyRevokeLeaked = "key.revoke_leaked";
     public const string InboundVerify = "inbound.verify";
     public const string RequestDenied = "request.denied";
+
+    /// <summary><c>POST /v1/audit/value-reads</c>: an oracle ("was this value read?"), so its use is itself recorded.</summary>
+    public const string AuditValueReads = "audit.value_reads";
 }

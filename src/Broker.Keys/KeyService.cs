@@ -156,7 +156,14 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         return revoked is null ? null : revoked with { LastUsedAt = usage.LastUsed(revoked) };
     }
 
-    public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks a rotation without making it, as <see cref="RotateAsync"/> does first: lets the caller refuse (and say
+    /// why) before it records the intent to rotate.
+    /// </summary>
+    /// <returns>The key, or null when the caller's tenant has no key with that id.</returns>
+    /// <exception cref="ValidationException"><paramref name="graceSeconds"/> is out of range.</exception>
+    /// <exception cref="BrokerException">Conflict: the key is not active.</exception>
+    public async Task<ApiKeyRecord?> CheckRotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
     {
         if (graceSeconds is < 0 or > MaxGraceSeconds)
         {
@@ -169,12 +176,22 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             return null;
         }
 
-        var now = time.GetUtcNow();
-        if (existing.StatusAt(now) != KeyStatus.Active)
+        if (existing.StatusAt(time.GetUtcNow()) != KeyStatus.Active)
         {
             throw new BrokerException(BrokerErrorKind.Conflict, "Only an active key can be rotated.");
         }
 
+        return existing;
+    }
+
+    public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
+    {
+        if (await CheckRotateAsync(caller, id, graceSeconds, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
         var secret = KeySecrets.NewSecret();
         DateTimeOffset? graceUntil = graceSeconds is > 0 ? now.AddSeconds(graceSeconds.Value) : null;
         var rotated = await store.RotateAsync(caller.Tenant, id, KeySecrets.Hash(secret), KeySecrets.PrefixOf(secret), now, graceUntil, cancellationToken).ConfigureAwait(false);
