@@ -16,4 +16,7 @@ public static class AuditActions
     public const string SigningKeyRotate = "signing_key.rotate";
     public const string SigningKeyRetire = "signing_key.retire";
     public const string RequestDenied = "request.denied";
+
+    /// <summary><c>POST /v1/audit/value-reads</c>: an oracle ("was this value read?"), so its use is itself recorded.</summary>
+    public const string AuditValueReads = "audit.value_reads";
 }

@@ -32,6 +32,12 @@ public sealed class AuditOptions
     /// <summary>Committed batches waiting for the secondary sinks; beyond it a batch is dropped from the sinks (logged), never from the store.</summary>
     public int SinkQueueCapacity { get; set; } = 1_024;
 
+    /// <summary>
+    /// How many <c>POST /v1/audit/value-reads</c> questions one key may ask in any 60-second window (counted over all
+    /// replicas): every answer tells whether a guessed value was ever served, so the route is an oracle.
+    /// </summary>
+    public int ValueReadsPerMinute { get; set; } = 30;
+
     /// <summary>Base64 key (at least 32 bytes) for <see cref="AuditValueHmac"/>. When absent the host registers an <see cref="IValueHmacKeySource"/>.</summary>
     public string? ValueHmacKey { get; set; }
 }

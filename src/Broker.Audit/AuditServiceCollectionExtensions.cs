@@ -14,7 +14,7 @@ public static class AuditServiceCollectionExtensions
     /// and the JSONL sink when <c>Broker:Audit:JsonlPath</c> is set. The host registers the <see cref="IAuditStore"/>
     /// (its storage choice). Options (<c>Broker:Audit:*</c>): <c>QueueCapacity</c>, <c>MaxBatchSize</c>,
     /// <c>EnqueueTimeout</c>, <c>AppendAttempts</c>, <c>JsonlPath</c> (relative to <c>Broker:DataDir</c> when set),
-    /// <c>JsonlMaxBytes</c>, <c>JsonlMaxFiles</c>, <c>SinkQueueCapacity</c>, <c>ValueHmacKey</c> (base64, 32+ bytes;
+    /// <c>JsonlMaxBytes</c>, <c>JsonlMaxFiles</c>, <c>SinkQueueCapacity</c>, <c>ValueReadsPerMinute</c>, <c>ValueHmacKey</c> (base64, 32+ bytes;
     /// otherwise derived from <c>Broker:MasterKey</c> when set; otherwise the host registers an <see cref="IValueHmacKeySource"/>).
     /// </summary>
     public static IServiceCollection AddBrokerAudit(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +28,7 @@ public static class AuditServiceCollectionExtensions
                 "Broker:Audit: QueueCapacity, MaxBatchSize and AppendAttempts must be at least 1 and EnqueueTimeout not negative.")
             .Validate(o => o.JsonlMaxBytes >= 1024 && o.JsonlMaxFiles >= 1,
                 "Broker:Audit: JsonlMaxBytes must be at least 1024 and JsonlMaxFiles at least 1.")
+            .Validate(o => o.ValueReadsPerMinute >= 1, "Broker:Audit:ValueReadsPerMinute must be at least 1.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);

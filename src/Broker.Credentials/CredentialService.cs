@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Broker.Core;
@@ -20,30 +21,11 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
     public async Task<CredentialWriteResult> PutAsync(
         string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion, CancellationToken cancellationToken = default)
     {
-        ValidateName(name);
-        var subjectKey = NormalizeSubject(subject);
-        if (value is null)
-        {
-            throw new ValidationException("value", "\"value\" is required.");
-        }
-
-        if (value.Length == 0)
-        {
-            throw new ValidationException("value", "\"value\" must not be empty.");
-        }
-
-        if (kind is not null && !CredentialKinds.IsKnown(kind))
-        {
-            throw new ValidationException("kind", "\"kind\" must be \"generic\" or \"aws\".");
-        }
+        var subjectKey = ValidateWrite(name, subject, value, kind);
 
         // An update that omits kind keeps the current one, and is validated as that kind.
         var effectiveKind = kind ?? (await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false))?.Kind;
-        if (effectiveKind == CredentialKinds.Aws)
-        {
-            AwsCredentialValue.Parse(value);
-        }
-
+        ValidateValue(effectiveKind, value);
         labels = labels is null ? null : ValidateLabels(labels);
         var write = new CredentialWrite(tenant, name, subjectKey, kind, labels, ifMatchVersion, time.GetUtcNow());
         var plaintext = Encoding.UTF8.GetBytes(value);
@@ -61,6 +43,42 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         {
             CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    /// <summary>
+    /// Checks a write without making it: every field as <see cref="PutAsync"/> would, and <paramref name="ifMatchVersion"/>
+    /// against the current version. Lets the caller refuse (and say why) before it records the intent to write.
+    /// </summary>
+    /// <returns>Null when the write may proceed; otherwise the <see cref="CredentialWriteOutcome.PreconditionFailed"/> result <see cref="PutAsync"/> would give.</returns>
+    /// <exception cref="ValidationException">A field is invalid.</exception>
+    public async Task<CredentialWriteResult?> CheckPutAsync(
+        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion, CancellationToken cancellationToken = default)
+    {
+        var subjectKey = ValidateWrite(name, subject, value, kind);
+        if (labels is not null)
+        {
+            ValidateLabels(labels);
+        }
+
+        var current = await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false);
+        ValidateValue(kind ?? current?.Kind, value);
+        return ifMatchVersion is { } expected && current?.Version != expected
+            ? new CredentialWriteResult(CredentialWriteOutcome.PreconditionFailed, current is null ? null : ToSummary(current))
+            : null;
+    }
+
+    /// <summary>Whether <see cref="DeleteAsync"/> would delete anything: with a subject, that subject's value; without, any value of the name.</summary>
+    public async Task<bool> ExistsAsync(string tenant, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var subjectKey = subject is null ? null : NormalizeSubject(subject);
+        if (await store.GetAsync(tenant, name, subjectKey ?? string.Empty, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return true;
+        }
+
+        // Only per-subject values of the name: rare, so the tenant's list is affordable here.
+        return subjectKey is null && (await store.ListAsync(tenant, cancellationToken).ConfigureAwait(false)).Any(c => c.Name == name);
     }
 
     public Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
@@ -127,6 +145,36 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         if (!Names.IsValidCredentialName(name))
         {
             throw new ValidationException("name", "A credential name must match ^[a-z0-9][a-z0-9_.-]{0,127}$.");
+        }
+    }
+
+    private static string ValidateWrite(string name, string? subject, [NotNull] string? value, string? kind)
+    {
+        ValidateName(name);
+        var subjectKey = NormalizeSubject(subject);
+        if (value is null)
+        {
+            throw new ValidationException("value", "\"value\" is required.");
+        }
+
+        if (value.Length == 0)
+        {
+            throw new ValidationException("value", "\"value\" must not be empty.");
+        }
+
+        if (kind is not null && !CredentialKinds.IsKnown(kind))
+        {
+            throw new ValidationException("kind", "\"kind\" must be \"generic\" or \"aws\".");
+        }
+
+        return subjectKey;
+    }
+
+    private static void ValidateValue(string? kind, string value)
+    {
+        if (kind == CredentialKinds.Aws)
+        {
+            AwsCredentialValue.Parse(value);
         }
     }
 

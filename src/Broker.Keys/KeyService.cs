@@ -232,11 +232,13 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     }
 
     /// <summary>
-    /// Issues a new secret for a key. The new secret is never a bootstrap key, even when the bootstrap key rotates
-    /// itself: it is then a plain admin key of tenant default (the bootstrap key is replaced through configuration).
+    /// Checks a rotation without making it, as <see cref="RotateAsync"/> does first: lets the caller refuse (and say
+    /// why) before it records the intent to rotate.
     /// </summary>
+    /// <returns>The key, or null when the caller's tenant has no key with that id.</returns>
+    /// <exception cref="ValidationException"><paramref name="graceSeconds"/> is out of range.</exception>
     /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
-    public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
+    public async Task<ApiKeyRecord?> CheckRotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
     {
         if (graceSeconds is < 0 or > MaxGraceSeconds)
         {
@@ -249,12 +251,27 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             return null;
         }
 
-        var now = time.GetUtcNow();
-        if (existing.StatusAt(now) != KeyStatus.Active)
+        if (existing.StatusAt(time.GetUtcNow()) != KeyStatus.Active)
         {
             throw new BrokerException(BrokerErrorKind.Conflict, "Only an active key can be rotated.");
         }
 
+        return existing;
+    }
+
+    /// <summary>
+    /// Issues a new secret for a key. The new secret is never a bootstrap key, even when the bootstrap key rotates
+    /// itself: it is then a plain admin key of tenant default (the bootstrap key is replaced through configuration).
+    /// </summary>
+    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
+    public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
+    {
+        if (await CheckRotateAsync(caller, id, graceSeconds, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
         var secret = KeySecrets.NewSecret();
         DateTimeOffset? graceUntil = graceSeconds is > 0 ? now.AddSeconds(graceSeconds.Value) : null;
         var rotated = await store.RotateAsync(caller.Tenant, id, KeySecrets.Hash(secret), KeySecrets.PrefixOf(secret), now, graceUntil, cancellationToken).ConfigureAwait(false);

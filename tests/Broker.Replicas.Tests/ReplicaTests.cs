@@ -97,6 +97,26 @@ public sealed class ReplicaTests
     }
 
     [ReplicaFact]
+    public async Task ValueReads_LimitPerKey_HoldsAcrossBothReplicas_AndEveryQuestionIsAudited()
+    {
+        await using var cluster = await ReplicaCluster.StartAsync();
+        using var a = ReplicaCluster.Client(cluster.A, ReplicaCluster.AdminKey);
+        using var b = ReplicaCluster.Client(cluster.B, ReplicaCluster.AdminKey);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? a : b).PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-" + i });
+            return response.StatusCode;
+        }));
+
+        // Broker:Audit:ValueReadsPerMinute defaults to 30, counted over both replicas.
+        Assert.True(responses.Count(s => s == HttpStatusCode.OK) == 30, string.Join(",", responses) + "\nA:\n" + cluster.A.RecentOutput + "\nB:\n" + cluster.B.RecentOutput);
+        Assert.Equal(30, responses.Count(s => s == HttpStatusCode.TooManyRequests));
+        var records = (await a.GetFromJsonAsync<JsonObject>("/v1/audit?action=audit.value_reads&limit=1000"))!["items"]!.AsArray();
+        Assert.Equal(30, records.Count(r => r!["outcome"]!.GetValue<string>() == "allowed"));
+        Assert.Equal(30, records.Count(r => r!["outcome"]!.GetValue<string>() == "denied"));
+    }
+
+    [ReplicaFact]
     public async Task Kill9_OfAReplica_MidBurst_LosesNoAcknowledgedWrite_AndTheAuditChainVerifies()
     {
         await using var cluster = await ReplicaCluster.StartAsync();

@@ -46,6 +46,7 @@ public sealed class LeakTests
         var subjectValue = "sk-SUBJECT-" + Guid.NewGuid().ToString("N");
         var awsSecret = "AWSSECRET" + Guid.NewGuid().ToString("N");
         var awsKeyId = "AKIALEAK" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        var presentedValue = "sk-PRESENTED-" + Guid.NewGuid().ToString("N"); // asked about, never stored
         var errorBodies = new List<string>();
         var allBodies = new List<string>();
 
@@ -93,13 +94,15 @@ public sealed class LeakTests
         await Send(admin, HttpMethod.Post, $"/v1/keys/{agentId}/rotate", new { graceSeconds = 5 });
         await Send(admin, HttpMethod.Get, "/v1/keys");
         await Send(admin, HttpMethod.Post, "/v1/audit/value-reads", new { value = secretValue });
+        await Send(admin, HttpMethod.Post, "/v1/audit/value-reads", new { value = presentedValue });
+        await Send(admin, HttpMethod.Post, "/v1/audit/value-reads", new { value = new[] { presentedValue } });             // 400
         var audit = await Send(admin, HttpMethod.Get, "/v1/audit?limit=1000");
         await Send(admin, HttpMethod.Get, "/v1/audit/verify");
         await Send(admin, HttpMethod.Get, "/v1/credentials");
         await Send(admin, HttpMethod.Get, "/v1/credentials/openai_key");
 
         // Values and keys that must appear nowhere but in the one response that hands them out.
-        var secrets = new[] { secretValue, subjectValue, awsSecret, awsKeyId, agentKey, callerKey, leakedKey, BrokerApp.AdminKey };
+        var secrets = new[] { secretValue, subjectValue, awsSecret, awsKeyId, agentKey, callerKey, leakedKey, BrokerApp.AdminKey, presentedValue };
         var places = new Dictionary<string, string>
         {
             ["logs"] = string.Join('\n', logs),
@@ -118,6 +121,14 @@ public sealed class LeakTests
                 Assert.False(text.Contains(secret, StringComparison.Ordinal), $"a known secret reached the {place}");
                 Assert.False(text.Contains(secret[^12..], StringComparison.Ordinal), $"a fragment of a known secret reached the {place}");
             }
+        }
+
+        // A value-reads question leaves no trace of the value asked about, not even its HMAC (which would find it).
+        var presentedHmac = app.Services.GetRequiredService<Broker.Audit.AuditValueHmac>().Compute("default", presentedValue);
+        Assert.Contains("\"audit.value_reads\"", audit, StringComparison.Ordinal);
+        foreach (var (place, text) in places)
+        {
+            Assert.False(text.Contains(presentedHmac, StringComparison.Ordinal), $"the HMAC of a presented value reached the {place}");
         }
 
         // Lists and descriptions never carry values either.

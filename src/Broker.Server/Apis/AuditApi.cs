@@ -1,9 +1,11 @@
 using System.Globalization;
 using Broker.Audit;
 using Broker.Core;
+using Broker.Keys;
 using Broker.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Broker.Server.Apis;
 
@@ -17,8 +19,9 @@ public static class AuditApi
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", ListAsync).RequireRole(Role.Responder).WithSummary("The tenant's audit records, oldest first (since, action, limit ≤ 1000).");
         api.MapGet("/verify", VerifyAsync).RequireRole(Role.Admin).WithSummary("Check the tenant's hash chain: {valid, count, brokenAt?}.");
-        api.MapPost("/value-reads", ValueReadsAsync).RequireRole(Role.Admin)
-            .WithSummary("Was this secret value read? Matches by keyed HMAC; the value is neither stored nor logged.");
+        api.MapPost("/value-reads", ValueReadsAsync).RequireRole(Role.Admin).WithMetadata(new AuditedRoute(AuditActions.AuditValueReads, static (_, _) => "value"))
+            .WithSummary("Was this secret value read? Matches by keyed HMAC; the value is neither stored nor logged. Audited, and rate-limited per key.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -48,17 +51,45 @@ public static class AuditApi
     public static async Task<Ok<AuditVerification>> VerifyAsync(HttpContext http, AuditVerifier verifier, CancellationToken cancellationToken) =>
         TypedResults.Ok(await verifier.VerifyAsync(http.GetCaller().Tenant, cancellationToken));
 
-    public static async Task<Ok<AuditListResponse>> ValueReadsAsync([FromBody] ValueReadsRequest body, HttpContext http, AuditValueHmac hmac, AuditQueries queries, CancellationToken cancellationToken)
+    /// <summary>
+    /// "Was this value read?" The answer is an oracle for guessed values, so every question is audited
+    /// (<c>audit.value_reads</c>, with the number of matches; never the value nor its HMAC, which would make the
+    /// question findable by the value) and each key may ask at most <c>Broker:Audit:ValueReadsPerMinute</c> in any
+    /// 60 seconds, counted by the usage limiter (in the database with replicas, so the limit holds over all of them).
+    /// </summary>
+    public static async Task<Results<Ok<AuditListResponse>, ProblemHttpResult>> ValueReadsAsync(
+        [FromBody] ValueReadsRequest body, HttpContext http, AuditValueHmac hmac, AuditQueries queries, RequestAudit audit, IUsageLimiter limiter,
+        IOptions<AuditOptions> options, CancellationToken cancellationToken)
     {
+        const string target = "value";
         if (string.IsNullOrEmpty(body.Value))
         {
-            throw new ValidationException("value", "\"value\" is required.");
+            var invalid = new ValidationException("value", "\"value\" is required.");
+            await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Denied, AuditReason.For(invalid).ToString());
+            throw invalid;
         }
 
-        var tenant = http.GetCaller().Tenant;
-        var items = await queries.FindByValueHmacAsync(tenant, hmac.Compute(tenant, body.Value), AuditQueries.MaxLimit, cancellationToken);
+        var caller = http.GetCaller();
+        var perMinute = options.Value.ValueReadsPerMinute;
+        var decision = await limiter.TryAcquireAsync(ValueReadsLimitId(caller.KeyId), perMinute, null, cancellationToken);
+        if (!decision.IsAllowed)
+        {
+            await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Denied, new AuditReason(AuditReason.RateLimited).Add("perMinute", perMinute).ToString());
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(
+                $"This key asked more than {perMinute} value-reads questions in the last minute; retry after the time in Retry-After.",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", type: Problems.TypeFor(429));
+        }
+
+        var items = await queries.FindByValueHmacAsync(caller.Tenant, hmac.Compute(caller.Tenant, body.Value), AuditQueries.MaxLimit, cancellationToken);
+
+        // Fail closed: the answer leaves only once the question is durable in the trail.
+        await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Allowed, new AuditReason().Add("matches", items.Count).ToString());
         return TypedResults.Ok(new AuditListResponse(items));
     }
+
+    /// <summary>The limiter counter of one key's value-reads questions: apart from the key's own rate limit, and never a key id itself.</summary>
+    internal static string ValueReadsLimitId(string keyId) => "audit.value_reads:" + keyId;
 }
 
 public sealed record AuditListResponse(IReadOnlyList<AuditRecord> Items);

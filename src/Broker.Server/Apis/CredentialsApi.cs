@@ -17,7 +17,8 @@ public static class CredentialsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        api.MapPut("/{name}", PutAsync).WithSummary("Store a value: 201 first, 200 new version, 200 unchanged keeps the version.")
+        api.MapPut("/{name}", PutAsync).WithMetadata(new AuditedRoute(AuditActions.CredentialWrite, static (r, q) => AuditTarget(r["name"] as string ?? "", q["subject"].ToString())))
+            .WithSummary("Store a value: 201 first, 200 new version, 200 unchanged keeps the version.")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync).WithSummary("List credentials (metadata only).");
         api.MapGet("/{name}", GetAsync).WithSummary("Describe a credential with its versions (never the value).").ProducesProblem(StatusCodes.Status404NotFound);
@@ -31,18 +32,38 @@ public static class CredentialsApi
         HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        CredentialService.ValidateName(name);
-        var expected = ParseIfMatch(ifMatch);
-        var target = Target(name, subject);
+        var target = AuditTarget(name, subject);
 
-        // Fail closed: the change is made only once its audit record is durable (503 otherwise, nothing changed).
-        await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Allowed, expected is null ? null : "if-match");
-        var result = await credentials.PutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, cancellationToken);
+        // What can be refused without writing is refused here, recorded as denied, and changes nothing.
+        int? expected;
+        CredentialWriteResult? refused;
+        try
+        {
+            CredentialService.ValidateName(name);
+            expected = ParseIfMatch(ifMatch);
+            refused = await credentials.CheckPutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, cancellationToken);
+        }
+        catch (ValidationException ex)
+        {
+            await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Denied, AuditReason.For(ex).ToString());
+            throw;
+        }
+
+        if (refused is not null)
+        {
+            await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Denied, PreconditionReason(expected, refused));
+            return PreconditionFailed(refused);
+        }
+
+        // Fail closed: the change is made only once its audit record is durable (503 otherwise, nothing changed). A
+        // version that moved since the check is refused by the store's transaction and recorded as a second record.
+        var result = await audit.ChangeAsync(
+            http, caller.Tenant, caller, AuditActions.CredentialWrite, target, expected is null ? null : new AuditReason().Add("ifMatch", expected).ToString(),
+            token => credentials.PutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, token),
+            r => r.Outcome == CredentialWriteOutcome.PreconditionFailed ? PreconditionReason(expected, r) : null);
         if (result.Outcome == CredentialWriteOutcome.PreconditionFailed)
         {
-            return TypedResults.Problem(
-                result.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {result.Credential.Version}.",
-                statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition Failed", type: Problems.TypeFor(412));
+            return PreconditionFailed(result);
         }
 
         var response = CredentialResponse.From(result.Credential!);
@@ -76,9 +97,29 @@ public static class CredentialsApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string name, [FromQuery] string? subject, HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
     {
-        CredentialService.ValidateName(name);
-        await audit.RecordAsync(http, AuditActions.CredentialDelete, Target(name, subject));
-        var deleted = await credentials.DeleteAsync(http.GetCaller().Tenant, name, subject, cancellationToken);
+        var caller = http.GetCaller();
+        var target = AuditTarget(name, subject);
+        bool exists;
+        try
+        {
+            exists = await credentials.ExistsAsync(caller.Tenant, name, subject, cancellationToken);
+        }
+        catch (ValidationException ex)
+        {
+            await audit.RecordAsync(http, AuditActions.CredentialDelete, target, AuditOutcomes.Denied, AuditReason.For(ex).ToString());
+            throw;
+        }
+
+        if (!exists)
+        {
+            await audit.RecordAsync(http, AuditActions.CredentialDelete, target, AuditOutcomes.Denied, AuditReason.NotFound);
+            return NotFound(name);
+        }
+
+        var deleted = await audit.ChangeAsync(
+            http, caller.Tenant, caller, AuditActions.CredentialDelete, target, null,
+            token => credentials.DeleteAsync(caller.Tenant, name, subject, token),
+            d => d ? null : AuditReason.NotFound);
         return deleted ? TypedResults.NoContent() : NotFound(name);
     }
 
@@ -88,6 +129,21 @@ public static class CredentialsApi
     internal static string Target(string name, string? subject) => string.IsNullOrEmpty(subject) ? name : name + "?subject=" + subject;
 
     internal static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    /// <summary>The record's target even for a name or subject that failed validation: bounded, so a refusal cannot flood the trail.</summary>
+    private static string AuditTarget(string name, string? subject)
+    {
+        var target = Target(name, subject);
+        return target.Length > 512 ? target[..512] : target;
+    }
+
+    private static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
+        new AuditReason(AuditReason.PreconditionFailed).Add("ifMatch", expected).Add("current", refused.Credential?.Version).ToString();
+
+    private static ProblemHttpResult PreconditionFailed(CredentialWriteResult refused) =>
+        TypedResults.Problem(
+            refused.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {refused.Credential.Version}.",
+            statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition Failed", type: Problems.TypeFor(412));
 
     private static int? ParseIfMatch(string? ifMatch)
     {

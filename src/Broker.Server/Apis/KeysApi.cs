@@ -1,4 +1,3 @@
-using System.Globalization;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Keys;
@@ -16,35 +15,38 @@ public static class KeysApi
         var api = app.MapGroup("/v1/keys").WithTags("Keys")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        api.MapPost("/", CreateAsync).RequireRole(Role.Admin).WithSummary("Issue a key; its value is shown once.")
+        api.MapPost("/", CreateAsync).RequireRole(Role.Admin).WithMetadata(new AuditedRoute(AuditActions.KeyCreate)).WithSummary("Issue a key; its value is shown once.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync).RequireRole(Role.Responder).WithSummary("List the tenant's keys (prefix, status, last use; never a key).");
         api.MapPost("/{id}/revoke", RevokeAsync).RequireRole(Role.Responder)
             .WithSummary("Revoke a key: once this answers, no request with it succeeds. Only the bootstrap admin key revokes itself.").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/revoke-leaked", RevokeLeakedAsync).RequireRole(Role.Responder)
+        api.MapPost("/revoke-leaked", RevokeLeakedAsync).RequireRole(Role.Responder).WithMetadata(new AuditedRoute(AuditActions.KeyRevokeLeaked, static (_, _) => "unmatched"))
             .WithSummary("Revoke the key a leaked value belongs to, and report its recent use.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/{id}/rotate", RotateAsync).RequireRole(Role.Admin)
-            .WithSummary("Issue a new secret for a key; the old one works for graceSeconds. Only the bootstrap admin key rotates itself, and its new secret is a plain admin key.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{id}/rotate", RotateAsync).RequireRole(Role.Admin).WithMetadata(new AuditedRoute(AuditActions.KeyRotate, static (r, _) => Truncate(r["id"] as string)))
+            .WithSummary("Issue a new secret for a key; the old one works for graceSeconds. Only the bootstrap admin key rotates itself, and its new secret is a plain admin key.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
     public static async Task<Created<IssuedKeyResponse>> CreateAsync([FromBody] CreateKeyRequest body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
+        var target = "name=" + Truncate(body.Name);
         string tenant;
         try
         {
             tenant = keys.Validate(caller, body).Tenant;
         }
-        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        catch (BrokerException ex)
         {
-            await audit.RecordAsync(http, AuditActions.KeyCreate, "name=" + Truncate(body.Name), AuditOutcomes.Denied, "other_tenant");
+            var reason = ex.Kind == BrokerErrorKind.Forbidden ? "other_tenant" : AuditReason.For(ex).ToString();
+            await audit.RecordAsync(http, AuditActions.KeyCreate, target, AuditOutcomes.Denied, reason);
             throw;
         }
 
         // Recorded before the key exists (fail closed); the target names the key, its id is in the response.
-        await audit.RecordAsync(http, tenant, caller, AuditActions.KeyCreate, "name=" + Truncate(body.Name), AuditOutcomes.Allowed, body.Role);
-        var issued = await keys.CreateAsync(caller, body, cancellationToken);
+        var issued = await audit.ChangeAsync(
+            http, tenant, caller, AuditActions.KeyCreate, target, new AuditReason().Add("role", body.Role).ToString(),
+            token => keys.CreateAsync(caller, body, token));
         return TypedResults.Created($"/v1/keys/{issued.Key.Id}", IssuedKeyResponse.From(issued));
     }
 
@@ -54,14 +56,15 @@ public static class KeysApi
         return TypedResults.Ok(new KeyListResponse(items.Select(k => KeyListItem.From(k, keys.StatusOf(k))).ToArray()));
     }
 
-    public static async Task<Results<Ok<RevokedKeyResponse>, ProblemHttpResult>> RevokeAsync(string id, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RevokedKeyResponse>, ProblemHttpResult>> RevokeAsync(string id, HttpContext http, KeyService keys, RequestAudit audit)
     {
         // A revoke is applied even when the audit trail is down (refusing it would keep a key alive); the
-        // answer is then 503 and the revoke stands. See docs/audit.md.
+        // answer is then 503 and the revoke stands. See docs/audit.md. Once begun it ends and is recorded even if
+        // the client goes away.
         ApiKeyRecord? revoked;
         try
         {
-            revoked = await keys.RevokeAsync(http.GetCaller(), id, cancellationToken);
+            revoked = await keys.RevokeAsync(http.GetCaller(), id, CancellationToken.None);
         }
         catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
         {
@@ -71,10 +74,11 @@ public static class KeysApi
 
         if (revoked is null)
         {
+            await audit.RecordAsync(http, AuditActions.KeyRevoke, Truncate(id), AuditOutcomes.Denied, AuditReason.NotFound);
             return KeyNotFound();
         }
 
-        await audit.RecordAsync(http, AuditActions.KeyRevoke, revoked.Id);
+        await audit.RecordMadeAsync(http, AuditActions.KeyRevoke, revoked.Id);
         return TypedResults.Ok(new RevokedKeyResponse(revoked.Id, "revoked", revoked.RevokedAt!.Value));
     }
 
@@ -82,14 +86,24 @@ public static class KeysApi
         [FromBody] RevokeLeakedRequest body, HttpContext http, KeyService keys, RequestAudit audit, IKeyUsageHistory history, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
-        var revoked = await keys.RevokeLeakedAsync(caller, body.Key, cancellationToken);
+        ApiKeyRecord? revoked;
+        try
+        {
+            revoked = await keys.RevokeLeakedAsync(caller, body.Key, CancellationToken.None);
+        }
+        catch (ValidationException ex)
+        {
+            await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, "unmatched", AuditOutcomes.Denied, AuditReason.For(ex).ToString());
+            throw;
+        }
+
         if (revoked is null)
         {
-            await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, "unmatched", AuditOutcomes.Denied, "no_match");
+            await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, "unmatched", AuditOutcomes.Denied, AuditReason.NotFound);
             return TypedResults.Problem("The value matches no key of this tenant.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
         }
 
-        await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, revoked.Id);
+        await audit.RecordMadeAsync(http, AuditActions.KeyRevokeLeaked, revoked.Id);
         var recent = await history.GetRecentUseAsync(caller.Tenant, revoked.Id, 50, cancellationToken);
         return TypedResults.Ok(new LeakedKeyResponse(revoked.Id, revoked.Name, revoked.Role.ToWire(), "revoked", revoked.RevokedAt!.Value, revoked.LastUsedAt, recent));
     }
@@ -97,25 +111,34 @@ public static class KeysApi
     public static async Task<Results<Ok<IssuedKeyResponse>, ProblemHttpResult>> RotateAsync(
         string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
     {
+        var caller = http.GetCaller();
+        var target = Truncate(id);
+        var grace = body?.GraceSeconds;
+        ApiKeyRecord? existing;
         try
         {
-            await keys.GetForChangeAsync(http.GetCaller(), id, cancellationToken);
+            existing = await keys.CheckRotateAsync(caller, id, grace, cancellationToken);
         }
-        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        catch (BrokerException ex)
         {
-            await audit.RecordAsync(http, AuditActions.KeyRotate, Truncate(id), AuditOutcomes.Denied, BootstrapRule.Reason);
+            var reason = ex.Kind == BrokerErrorKind.Forbidden ? BootstrapRule.Reason : AuditReason.For(ex).ToString();
+            await audit.RecordAsync(http, AuditActions.KeyRotate, target, AuditReason.OutcomeFor(ex.Kind), reason);
             throw;
         }
 
-        // Recorded before the new secret exists (fail closed); the rotation checks the bootstrap rule again itself.
-        await audit.RecordAsync(http, AuditActions.KeyRotate, Truncate(id), AuditOutcomes.Allowed, "grace=" + (body?.GraceSeconds ?? 0).ToString(CultureInfo.InvariantCulture));
-        var issued = await keys.RotateAsync(http.GetCaller(), id, body?.GraceSeconds, cancellationToken);
-        if (issued is null)
+        if (existing is null)
         {
+            await audit.RecordAsync(http, AuditActions.KeyRotate, target, AuditOutcomes.Denied, AuditReason.NotFound);
             return KeyNotFound();
         }
 
-        return TypedResults.Ok(IssuedKeyResponse.From(issued));
+        // Fail closed: the new secret exists only once the rotation's record is durable. A key revoked or gone since
+        // the check is refused by the store, and a second record says so.
+        var issued = await audit.ChangeAsync(
+            http, caller.Tenant, caller, AuditActions.KeyRotate, target, new AuditReason().Add("grace", grace ?? 0).ToString(),
+            token => keys.RotateAsync(caller, id, grace, token),
+            i => i is null ? AuditReason.NotFound : null);
+        return issued is null ? KeyNotFound() : TypedResults.Ok(IssuedKeyResponse.From(issued));
     }
 
     private static string Truncate(string? value) => value is null ? "" : value.Length > 128 ? value[..128] : value;

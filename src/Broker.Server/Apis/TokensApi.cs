@@ -14,11 +14,11 @@ public static class TokensApi
 {
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/tokens", MintTokenAsync).WithTags("Just in time").RequireRole(Role.Agent)
+        app.MapPost("/v1/tokens", MintTokenAsync).WithTags("Just in time").RequireRole(Role.Agent).WithMetadata(new AuditedRoute(AuditActions.TokenMint))
             .WithSummary("Mint a short-lived ES256 JWT for one audience and task (ttlSeconds 5..3600, default 60).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapPost("/v1/sts", MintStsAsync).WithTags("Just in time").RequireRole(Role.Agent)
+        app.MapPost("/v1/sts", MintStsAsync).WithTags("Just in time").RequireRole(Role.Agent).WithMetadata(new AuditedRoute(AuditActions.StsMint))
             .WithSummary("AWS STS session credentials for one task, narrowed by a session policy, from a stored aws credential.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status502BadGateway)
@@ -46,12 +46,12 @@ public static class TokensApi
         }
         catch (BrokerException ex)
         {
-            await audit.RecordAsync(http, AuditActions.TokenMint, target, ex.Kind == BrokerErrorKind.Validation ? AuditOutcomes.Denied : AuditOutcomes.Error, ex.Kind.ToString().ToLowerInvariant());
+            await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditReason.OutcomeFor(ex.Kind), MintReason(AuditReason.For(ex), caller, body, ex).ToString());
             throw;
         }
 
         // Fail closed: the token leaves only once its mint is durable in the audit trail.
-        await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditOutcomes.Allowed, "jti=" + token.Jti);
+        await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditOutcomes.Allowed, MintReason(new AuditReason().Add("jti", token.Jti), caller, body, null).ToString());
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
     }
@@ -67,12 +67,11 @@ public static class TokensApi
         }
         catch (BrokerException ex)
         {
-            var outcome = ex.Kind is BrokerErrorKind.Upstream or BrokerErrorKind.Unavailable ? AuditOutcomes.Error : AuditOutcomes.Denied;
-            await audit.RecordAsync(http, AuditActions.StsMint, target, outcome, ex.Kind.ToString().ToLowerInvariant());
+            await audit.RecordAsync(http, AuditActions.StsMint, target, AuditReason.OutcomeFor(ex.Kind), StsReason(AuditReason.For(ex), body, ex, null).ToString());
             throw;
         }
 
-        await audit.RecordAsync(http, AuditActions.StsMint, target, AuditOutcomes.Allowed, result.AssumedRoleArn);
+        await audit.RecordAsync(http, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), body, null, result).ToString());
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
     }
@@ -125,6 +124,50 @@ public static class TokensApi
     }
 
     public static Ok<OpenIdConfiguration> Discovery(JwksProvider jwks) => TypedResults.Ok(jwks.GetDiscoveryDocument());
+
+    /// <summary>
+    /// What a token mint asked for or got: <c>sub</c> (the token's subject: the user with <c>onBehalfOf</c>, else the
+    /// agent key's name), <c>onBehalfOf</c>, <c>scopes</c>, <c>ttl</c> in seconds. A field the request got wrong is left
+    /// out (its name is in <c>fields</c>), except the number <c>ttl</c>.
+    /// </summary>
+    private static AuditReason MintReason(AuditReason reason, Caller caller, TokenRequest body, BrokerException? refused)
+    {
+        var invalid = (refused as ValidationException)?.Errors;
+        if (invalid?.ContainsKey("onBehalfOf") != true)
+        {
+            reason.Add("sub", body.OnBehalfOf ?? caller.Name).Add("onBehalfOf", body.OnBehalfOf);
+        }
+
+        if (invalid?.ContainsKey("scopes") != true)
+        {
+            reason.AddList("scopes", (body.Scopes ?? []).Distinct(StringComparer.Ordinal));
+        }
+
+        return reason.Add("ttl", body.TtlSeconds ?? TokenLimits.DefaultTtlSeconds);
+    }
+
+    /// <summary>
+    /// What an STS mint asked for or got: the <c>role</c> asked for (absent: the credential's own), the
+    /// <c>assumedRole</c> STS returned, <c>duration</c> in seconds, <c>onBehalfOf</c>, and whether a session
+    /// <c>policy</c> was given (yes/no: never its content, which belongs to the caller's request, not to the trail).
+    /// Never any key material.
+    /// </summary>
+    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerException? refused, StsResult? minted)
+    {
+        var invalid = (refused as ValidationException)?.Errors;
+        if (invalid?.ContainsKey("roleArn") != true)
+        {
+            reason.Add("role", body.RoleArn);
+        }
+
+        reason.Add("assumedRole", minted?.AssumedRoleArn).Add("duration", body.DurationSeconds ?? StsLimits.DefaultDurationSeconds);
+        if (invalid?.ContainsKey("onBehalfOf") != true)
+        {
+            reason.Add("onBehalfOf", body.OnBehalfOf);
+        }
+
+        return reason.Add("policy", body.Policy is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) });
+    }
 }
 
 public sealed record TokenResponse(string Token, string TokenType, DateTimeOffset ExpiresAt, string Jti)

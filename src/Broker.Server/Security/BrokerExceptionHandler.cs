@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Broker.Audit;
 using Broker.Core;
 using Broker.Vault;
 using Microsoft.AspNetCore.Diagnostics;
@@ -10,10 +11,15 @@ namespace Broker.Server.Security;
 /// Turns every exception into problem+json. Domain errors carry messages written to be shown; anything else
 /// gets a generic message (no stack trace, no exception text that could hold a value).
 /// </summary>
-public sealed class BrokerExceptionHandler(IProblemDetailsService problems, ILogger<BrokerExceptionHandler> logger) : IExceptionHandler
+public sealed class BrokerExceptionHandler(IProblemDetailsService problems, RequestAudit audit, ILogger<BrokerExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException unreadable)
+        {
+            await RecordUnreadableAsync(context, unreadable);
+        }
+
         var problem = exception switch
         {
             ValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
@@ -37,6 +43,31 @@ public sealed class BrokerExceptionHandler(IProblemDetailsService problems, ILog
         problem.Extensions["requestId"] = context.TraceIdentifier;
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = null });
+    }
+
+    /// <summary>
+    /// An audited route refused before its handler ran (its body could not be read) records the refusal, so every
+    /// refused write or mint is in the trail. The request is refused whether or not the record could be written.
+    /// </summary>
+    private async Task RecordUnreadableAsync(HttpContext context, BadHttpRequestException unreadable)
+    {
+        var feature = context.Features.Get<IExceptionHandlerFeature>();
+        if (feature?.Endpoint?.Metadata.GetMetadata<AuditedRoute>() is not { } route || context.Features.Get<Caller>() is not { } caller)
+        {
+            return;
+        }
+
+        var reason = unreadable.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? "too_large"
+            : new AuditReason(AuditReason.Validation).Add("fields", "body").ToString();
+        try
+        {
+            await audit.RecordAsync(context, caller.Tenant, caller, route.Action, route.TargetOf(feature.RouteValues, context.Request.Query), AuditOutcomes.Denied, reason);
+        }
+        catch (Exception ex) when (ex is AuditUnavailableException or OperationCanceledException)
+        {
+            // A refusal that could not be recorded is still a refusal.
+        }
     }
 
     private static int StatusOf(BrokerErrorKind kind) => kind switch

@@ -8,7 +8,7 @@ namespace Broker.Server.Security;
 /// Builds audit entries from the request (actor, request id, client address, user agent) and awaits their
 /// durability. A value that must be matchable later is recorded as its keyed HMAC, never itself.
 /// </summary>
-public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, BrokerTelemetry telemetry)
+public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, BrokerTelemetry telemetry, ILogger<RequestAudit> logger)
 {
     public ValueTask RecordAsync(HttpContext context, string action, string target, string outcome = AuditOutcomes.Allowed, string? reason = null)
     {
@@ -19,6 +19,68 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, Broker
     public ValueTask RecordAsync(HttpContext context, string tenant, Caller? caller, string action, string target, string outcome, string? reason) =>
         log.RecordAsync(Entry(context, tenant, caller, action, target, outcome, reason), context.RequestAborted);
 
+    /// <summary>
+    /// Records a change already made (a revoke, which is applied even while the trail is down) and waits for it even
+    /// when the client has gone: a change never goes unrecorded because its client disconnected.
+    /// </summary>
+    public ValueTask RecordMadeAsync(HttpContext context, string action, string target, string? reason = null)
+    {
+        var caller = context.GetCaller();
+        return log.RecordAsync(Entry(context, caller.Tenant, caller, action, target, AuditOutcomes.Allowed, reason), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Makes a change under both rules of the trail. <b>Fail closed:</b> <c>allowed</c> is recorded, durably, before
+    /// <paramref name="change"/> runs, so an audit outage refuses the change (503) and changes nothing. <b>Truthful:</b>
+    /// when the change is refused after all (<paramref name="refusedBecause"/> returns why, e.g. the version moved
+    /// between the caller's check and the store's transaction) or throws, a second record with the same request id
+    /// says so (<c>denied</c> or <c>error</c> and the reason), so an <c>allowed</c> record never stands alone for a
+    /// change that was not made. Callers check what they can first and record a refusal without calling this.
+    /// </summary>
+    /// <remarks>
+    /// Once its intent is recorded the change runs to its end even if the client goes away (it gets
+    /// <see cref="CancellationToken.None"/>): a change abandoned half-way would make the record's meaning unknowable.
+    /// </remarks>
+    public async Task<T> ChangeAsync<T>(
+        HttpContext context, string tenant, Caller caller, string action, string target, string? reason,
+        Func<CancellationToken, Task<T>> change, Func<T, string?>? refusedBecause = null)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        try
+        {
+            await log.RecordAsync(Entry(context, tenant, caller, action, target, AuditOutcomes.Allowed, reason), CancellationToken.None);
+        }
+        catch (AuditUnavailableException)
+        {
+            // A commit reported as failed may still have landed: if the trail takes records again, say nothing followed.
+            await FollowUpAsync(context, tenant, caller, action, target, AuditOutcomes.Error, AuditReason.AuditUnavailable);
+            throw;
+        }
+
+        T result;
+        try
+        {
+            result = await change(CancellationToken.None);
+        }
+        catch (BrokerException ex)
+        {
+            await FollowUpAsync(context, tenant, caller, action, target, AuditReason.OutcomeFor(ex.Kind), AuditReason.For(ex).ToString());
+            throw;
+        }
+        catch (Exception)
+        {
+            await FollowUpAsync(context, tenant, caller, action, target, AuditOutcomes.Error, AuditReason.Failed);
+            throw;
+        }
+
+        if (refusedBecause?.Invoke(result) is { } why)
+        {
+            await FollowUpAsync(context, tenant, caller, action, target, AuditOutcomes.Denied, why);
+        }
+
+        return result;
+    }
+
     /// <summary>Records reads of secret values in one shared commit, each with the HMAC of the value it served.</summary>
     public ValueTask RecordReadsAsync(HttpContext context, IEnumerable<(string Target, int Version, string Value)> reads)
     {
@@ -26,6 +88,19 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, Broker
         var entries = reads.Select(r => Entry(context, caller.Tenant, caller, AuditActions.CredentialRead, r.Target, AuditOutcomes.Allowed,
             "v" + r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), valueHmac.Compute(caller.Tenant, r.Value))).ToArray();
         return entries.Length == 0 ? ValueTask.CompletedTask : log.RecordManyAsync(entries, context.RequestAborted);
+    }
+
+    private async Task FollowUpAsync(HttpContext context, string tenant, Caller caller, string action, string target, string outcome, string reason)
+    {
+        try
+        {
+            await log.RecordAsync(Entry(context, tenant, caller, action, target, outcome, reason), CancellationToken.None);
+        }
+        catch (AuditUnavailableException)
+        {
+            // The caller's answer stands (the change was not made); only the correction of the trail is missing.
+            LogFollowUpLost(logger, action, outcome, reason, context.TraceIdentifier);
+        }
     }
 
     private AuditEntry Entry(HttpContext context, string tenant, Caller? caller, string action, string target, string outcome, string? reason, string? hmac = null)
@@ -60,4 +135,7 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, Broker
             telemetry.Revocations.Add(1, new KeyValuePair<string, object?>("action", action));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The audit record that {Action} of request {RequestId} ended {Outcome} ({Reason}) could not be written; an 'allowed' record of it may stand alone in the trail.")]
+    private static partial void LogFollowUpLost(ILogger logger, string action, string outcome, string reason, string requestId);
 }

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using Broker.Audit;
+using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Audit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using static Broker.Server.Tests.AuditTrail;
+
+namespace Broker.Server.Tests;
+
+/// <summary>
+/// <c>POST /v1/audit/value-reads</c> is an oracle for guessed values: each question is audited (never with the value
+/// or its HMAC) and each key may ask only so many per minute.
+/// </summary>
+public sealed class ValueReadsTests
+{
+    private const string StoredValue = "sk-value-reads-stored-0123456789";
+
+    [Fact]
+    public async Task ValueReads_IsRecordedWithTheNumberOfMatches_NeverTheValueNorItsHmac()
+    {
+        using var app = new BrokerApp();
+        await app.PutAsync("openai_key", StoredValue);
+        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", credentials = new[] { "*" } });
+        using (var client = app.ClientWith(agent))
+        {
+            await client.GetAsync("/v1/agent/credentials/openai_key");
+            await client.GetAsync("/v1/agent/credentials/openai_key");
+        }
+
+        using var admin = app.Admin();
+        var found = await BrokerApp.JsonAsync(await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue }));
+        const string guess = "sk-a-guess-never-stored-42";
+        var none = await BrokerApp.JsonAsync(await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = guess }));
+
+        Assert.Equal(2, found["items"]!.AsArray().Count);
+        Assert.Empty(none["items"]!.AsArray());
+        var records = await ReadAsync(app, AuditActions.AuditValueReads);
+        Assert.Equal([("allowed", "matches=2"), ("allowed", "matches=0")], Decisions(records));
+        Assert.All(records, r => Assert.Equal("value", Str(r, "target")));
+        Assert.All(records, r => Assert.Null(r["valueHmac"]));
+
+        var trail = string.Join('\n', (await ReadAsync(app)).Select(r => r.ToJsonString()));
+        var hmac = app.Services.GetRequiredService<AuditValueHmac>();
+        Assert.DoesNotContain(guess, trail, StringComparison.Ordinal);
+        Assert.DoesNotContain(hmac.Compute("default", guess), trail, StringComparison.Ordinal);
+
+        // The question itself is not findable by the value: only the two reads match.
+        Assert.Equal(2, (await BrokerApp.JsonAsync(await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue })))["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task ValueReads_OverThePerKeyLimit_Returns429WithRetryAfter_IsRecordedDenied_AndOtherKeysStillAsk()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+        using var app = new BrokerApp(time, settings: new() { ["Broker:Audit:ValueReadsPerMinute"] = "2" });
+        var (otherAdminId, otherAdmin) = await app.CreateKeyAsync(new { name = "admin-2", role = "admin" });
+        using var admin = app.Admin();
+        using var other = app.ClientWith(otherAdmin);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-1" })).StatusCode);
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-2" })).StatusCode);
+        var limited = await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-3" });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(40), limited.Headers.RetryAfter?.Delta);
+        var problem = await BrokerApp.JsonAsync(limited);
+        Assert.Equal(429, problem["status"]!.GetValue<int>());
+        Assert.DoesNotContain("guess-3", problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await other.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-4" })).StatusCode);
+
+        // The window slides: 40 s later the first question has left it.
+        time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-5" })).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "guess-6" })).StatusCode);
+
+        var records = await ReadAsync(app, AuditActions.AuditValueReads);
+        Assert.Equal(
+            [("allowed", "matches=0"), ("allowed", "matches=0"), ("denied", "rate_limited perMinute=2"), ("allowed", "matches=0"), ("allowed", "matches=0"), ("denied", "rate_limited perMinute=2")],
+            Decisions(records));
+        Assert.Equal(otherAdminId, records[3]["actor"]!["keyId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ValueReads_WithoutAValue_Returns400_AndIsRecordedDenied()
+    {
+        using var app = new BrokerApp();
+        using var admin = app.Admin();
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new[] { 1, 2 })).StatusCode);
+
+        Assert.Equal([("denied", "validation fields=value"), ("denied", "validation fields=body")], Decisions(await ReadAsync(app, AuditActions.AuditValueReads)));
+    }
+
+    [Fact]
+    public async Task ValueReads_ByEachRole_AnotherTenant_AndARevokedKey()
+    {
+        using var app = new BrokerApp();
+        await app.PutAsync("openai_key", StoredValue);
+        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", credentials = new[] { "*" } });
+        var (_, responder) = await app.CreateKeyAsync(new { name = "oncall", role = "responder" });
+        var (_, caller) = await app.CreateKeyAsync(new { name = "customer", role = "caller" });
+        var (revokedId, revoked) = await app.CreateKeyAsync(new { name = "old-admin", role = "admin" });
+        var (_, acmeAdmin) = await app.CreateKeyAsync(new { name = "acme-admin", role = "admin", tenant = "acme" });
+        using (var client = app.ClientWith(agent))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/agent/credentials/openai_key")).StatusCode);
+        }
+
+        using (var admin = app.Admin())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/v1/keys/{revokedId}/revoke", null)).StatusCode);
+        }
+
+        async Task<HttpResponseMessage> Ask(string key)
+        {
+            using var client = app.ClientWith(key);
+            return await client.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue });
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await Ask(agent)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Ask(responder)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Ask(caller)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Ask(revoked)).StatusCode);
+
+        // Another tenant learns nothing of this tenant's reads, and its question lands in its own trail only.
+        var acme = await Ask(acmeAdmin);
+        Assert.Equal(HttpStatusCode.OK, acme.StatusCode);
+        Assert.Empty((await BrokerApp.JsonAsync(acme))["items"]!.AsArray());
+        Assert.Equal([("allowed", "matches=0")], Decisions(await ReadAsync(app, AuditActions.AuditValueReads, asKey: acmeAdmin)));
+        Assert.Empty(await ReadAsync(app, AuditActions.AuditValueReads));
+        Assert.Equal(4, (await ReadAsync(app, AuditActions.RequestDenied)).Count);
+    }
+
+    [Fact]
+    public async Task ValueReads_WhileTheAuditTrailIsDown_Returns503_AndAnswersNothing()
+    {
+        SwitchableAuditStore? audit = null;
+        using var app = new BrokerApp(services: s => s.Replace(ServiceDescriptor.Singleton<IAuditStore>(sp =>
+            audit = new SwitchableAuditStore(new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>())))));
+        await app.PutAsync("openai_key", StoredValue);
+        using var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue })).StatusCode);
+
+        audit!.Fail = true;
+        var response = await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("\"items\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValueReadsPerMinute_BelowOne_StopsTheStart()
+    {
+        using var app = new BrokerApp(settings: new() { ["Broker:Audit:ValueReadsPerMinute"] = "0" });
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("ValueReadsPerMinute", error.ToString(), StringComparison.Ordinal);
+    }
+}
