@@ -586,5 +586,21 @@ public abstract class BrokerClientTests : IAsyncLifetime
             Assert.Equal("alice", (string)Broker.LastTokenRequest!["onBehalfOf"]!);
             Assert.Equal(2, Broker.LastTokenRequest!["scopes"]!.AsArray().Count);
         }
+
+        [Fact]
+        public async Task Refusal_WhoseDetailQuotesAValueOrTheKey_NeverPutsThemInTheException()
+        {
+            await using var client = NewClient();
+            await client.StartAsync();
+            Broker.TokenProblemDetail = $"Rule 'no-tokens' refused; value sk-openai-version-one-0001, key {Broker.AgentKey}.";
+
+            var ex = await Assert.ThrowsAsync<BrokerException>(() => client.MintTokenAsync(new TokenRequest { Audience = "a", Task = "t" }));
+
+            Assert.Equal(403, ex.Status);
+            Assert.Equal("urn:broker:problem:forbidden", ex.ErrorCode);
+            Assert.Equal("Rule 'no-tokens' refused; value [REDACTED:openai_key], key ***.", ex.Message);
+            Assert.DoesNotContain("sk-openai-version-one-0001", ex.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(Broker.AgentKey, ex.ToString(), StringComparison.Ordinal);
+        }
     }
 }

@@ -62,6 +62,9 @@ public sealed class FakeBroker : ITestBroker
 
     public int? LastStsDurationSeconds => LastStsRequest?["durationSeconds"]?.GetValue<int>();
 
+    /// <summary>When set, /v1/tokens answers 403 with this problem detail (a broker or proxy that misbehaves).</summary>
+    public string? TokenProblemDetail { get; set; }
+
     /// <summary>When set, /v1/inbound/verify answers 503.</summary>
     public bool VerifyUnavailable { get; set; }
 
@@ -293,6 +296,12 @@ public sealed class FakeBroker : ITestBroker
     {
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         LastTokenRequest = body;
+        if (TokenProblemDetail is { } detail)
+        {
+            await Problem(context, 403, "urn:broker:problem:forbidden", detail);
+            return;
+        }
+
         var ttl = body["ttlSeconds"]?.GetValue<int>() ?? 60;
         if (ttl is < 5 or > 3600)
         {
