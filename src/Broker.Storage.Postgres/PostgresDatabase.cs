@@ -33,9 +33,15 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
         {
-            DataSource.Clear();
-            throw new BrokerException(BrokerErrorKind.Unavailable, "The store is unavailable; the operation was not performed.", ex);
+            throw Unavailable(ex);
         }
+    }
+
+    /// <summary>Clears the pool (its connections died with the server) and returns the 503 to throw instead of <paramref name="cause"/>.</summary>
+    public BrokerException Unavailable(Exception cause)
+    {
+        DataSource.Clear();
+        return new BrokerException(BrokerErrorKind.Unavailable, "The store is unavailable; the operation was not performed.", cause);
     }
 
     public Task RunAsync(Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken) =>

@@ -6,8 +6,8 @@ using Npgsql;
 namespace Broker.Storage.Postgres;
 
 /// <summary>
-/// PostgreSQL under the shared stores. Every call goes through <see cref="PostgresDatabase.RunAsync{T}"/> (an
-/// unreachable server is a 503, fail closed). A write of one value is serialised by a transaction-scoped advisory
+/// PostgreSQL under the shared stores. An unreachable server is a 503, fail closed, as in
+/// <see cref="PostgresDatabase.RunAsync{T}"/>. A write of one value is serialised by a transaction-scoped advisory
 /// lock on its key, so two replicas cannot both read version N and write N+1; a write without a key locks the rows it
 /// selects (<c>FOR UPDATE</c>). Text is ordered by the "C" collation, the database's own may not be code-point order.
 /// A deleted row's space is reclaimed at VACUUM (docs/replicas.md); there is nothing to do after a delete.
@@ -16,8 +16,13 @@ internal sealed class PostgresDialect(PostgresDatabase database) : StoreDialect
 {
     public override string ForUpdate => " FOR UPDATE";
 
-    public override Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) =>
-        database.RunAsync<T>(work, cancellationToken);
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    public override bool IsUnavailable(Exception exception, CancellationToken cancellationToken) =>
+        PostgresDatabase.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested;
+
+    public override Exception Unavailable(Exception exception) => database.Unavailable(exception);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, string? lockKey, CancellationToken cancellationToken)
     {

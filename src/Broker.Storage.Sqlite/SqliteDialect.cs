@@ -20,11 +20,9 @@ internal sealed class SqliteDialect(Func<CancellationToken, Task<SqliteConnectio
 
     public override string ForUpdate => "";
 
-    public override async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await open(cancellationToken).ConfigureAwait(false);
-        return await work(connection).ConfigureAwait(false);
-    }
+    // A ValueTask: Microsoft.Data.Sqlite opens synchronously underneath, so this wrapper allocates nothing.
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await open(cancellationToken).ConfigureAwait(false);
 
     public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, string? lockKey, CancellationToken cancellationToken) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));

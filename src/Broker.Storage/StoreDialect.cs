@@ -3,7 +3,8 @@ using System.Data.Common;
 namespace Broker.Storage;
 
 /// <summary>
-/// What truly differs between the databases under the shared stores (<c>Sql*Store</c>): how a connection is had, how
+/// What truly differs between the databases under the shared stores (<c>Sql*Store</c>): how a connection is opened
+/// and what an unreachable database looks like, how
 /// a write transaction is serialised and a snapshot read begun, how text is ordered byte-wise, what a duplicate key
 /// looks like, and what must follow a delete. The SQL, its parameters and the mapping are written once, in the stores.
 /// </summary>
@@ -15,8 +16,32 @@ public abstract class StoreDialect
     /// </summary>
     public abstract string ForUpdate { get; }
 
-    /// <summary>Runs <paramref name="work"/> on an open connection and closes it afterwards.</summary>
-    public abstract Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
+    /// <summary>Opens a (pooled) connection, set up for the stores.</summary>
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="exception"/>, thrown while opening or using a connection, means the database cannot be
+    /// reached (not: a query or constraint error, or the caller's cancellation).
+    /// </summary>
+    public virtual bool IsUnavailable(Exception exception, CancellationToken cancellationToken) => false;
+
+    /// <summary>What to throw instead of an exception for which <see cref="IsUnavailable"/> holds.</summary>
+    public virtual Exception Unavailable(Exception exception) => exception;
+
+    /// <summary>Runs <paramref name="work"/> on an open connection and closes it afterwards; an unreachable database throws <see cref="Unavailable"/>.</summary>
+    public async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnavailable(ex, cancellationToken))
+        {
+            throw Unavailable(ex);
+        }
+    }
 
     /// <summary>
     /// Begins a transaction that reads, decides and writes. Writers of the same <paramref name="lockKey"/> are

@@ -50,11 +50,15 @@ public abstract class SqlCredentialStore : ICredentialStore
 
     /// <summary>
     /// The hot read (every agent read): a plain bound command read by ordinal, no Dapper mapping (Dapper prepares
-    /// the statement again on every call with Microsoft.Data.Sqlite, several times the cost: LIMITS.md).
+    /// the statement again on every call with Microsoft.Data.Sqlite, several times the cost: LIMITS.md). It opens its
+    /// connection itself rather than through <see cref="StoreDialect.RunAsync{T}"/>: no closure, delegate or second
+    /// task per read.
     /// </summary>
-    public Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default) =>
-        _dialect.RunAsync(async connection =>
+    public async Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default)
+    {
+        try
         {
+            await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = SelectCurrent + WhereValue;
             Bind(command, "@tenant", tenant);
@@ -62,7 +66,12 @@ public abstract class SqlCredentialStore : ICredentialStore
             Bind(command, "@subject", subject);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadCurrent(reader) : null;
-        }, cancellationToken);
+        }
+        catch (Exception ex) when (_dialect.IsUnavailable(ex, cancellationToken))
+        {
+            throw _dialect.Unavailable(ex);
+        }
+    }
 
     public Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         _dialect.RunAsync<IReadOnlyList<CredentialSummary>>(async connection =>
