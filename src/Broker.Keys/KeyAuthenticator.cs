@@ -22,6 +22,18 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, IKeyCac
 
     public int CachedCount => _cache.Count;
 
+    /// <summary>How many keys someone waits with (<see cref="Watch"/>) right now.</summary>
+    public int WatchedCount
+    {
+        get
+        {
+            lock (_watchers)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     internal TimeProvider Time => time;
 
     public ValueTask<KeyCheck> CheckAsync(string presented, CancellationToken cancellationToken = default) =>

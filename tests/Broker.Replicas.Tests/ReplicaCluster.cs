@@ -12,8 +12,11 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     private readonly List<string> _dataDirs = [];
 
-    private ReplicaCluster(string connectionString)
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private ReplicaCluster(string connectionString, IReadOnlyDictionary<string, string>? environment)
     {
+        _environment = environment ?? new Dictionary<string, string>();
         ConnectionString = connectionString;
         MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     }
@@ -28,9 +31,12 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     public ReplicaProcess B => Replicas[1];
 
-    public static async Task<ReplicaCluster> StartAsync(int count = 2, string? serverConnectionString = null)
+    /// <param name="count">How many replicas.</param>
+    /// <param name="serverConnectionString">Where to create the database (default BROKER_TEST_POSTGRES).</param>
+    /// <param name="environment">Extra settings for every replica (e.g. <c>Broker__MaxLongPollsPerKey</c>).</param>
+    public static async Task<ReplicaCluster> StartAsync(int count = 2, string? serverConnectionString = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var cluster = new ReplicaCluster(await TestEnvironment.CreateDatabaseAsync(serverConnectionString ?? TestEnvironment.RequireConnectionString()));
+        var cluster = new ReplicaCluster(await TestEnvironment.CreateDatabaseAsync(serverConnectionString ?? TestEnvironment.RequireConnectionString()), environment);
         try
         {
             for (var i = 0; i < count; i++)
@@ -51,14 +57,15 @@ public sealed class ReplicaCluster : IAsyncDisposable
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "broker-replica-tests", Guid.NewGuid().ToString("n"));
         _dataDirs.Add(dataDir);
-        var replica = ReplicaProcess.Start(new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(_environment)
         {
             ["Broker__Store"] = "postgres",
             ["ConnectionStrings__Broker"] = ConnectionString,
             ["Broker__MasterKey"] = MasterKey,
             ["Broker__BootstrapAdminKey"] = AdminKey,
             ["Broker__DataDir"] = dataDir,
-        });
+        };
+        var replica = ReplicaProcess.Start(environment);
         Replicas.Add(replica);
         await replica.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return replica;
