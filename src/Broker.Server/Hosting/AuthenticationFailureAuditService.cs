@@ -20,17 +20,26 @@ public sealed partial class AuthenticationFailureAuditService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Every window (at least every second): summaries of windows that ended quietly, and forget those addresses.
+        // In between, at once: summaries of windows that a new failure from the same address found ended.
         var period = options.Value.Window < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : options.Value.Window;
         using var timer = new PeriodicTimer(period, time);
-        try
+        Task<bool>? tick = null;
+        Task? ended = null;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            ended ??= tracker.WaitForEndedAsync(stoppingToken);
+            await Task.WhenAny(tick, ended);
+            if (stoppingToken.IsCancellationRequested)
             {
-                await WriteAsync(tracker.Collect(), stoppingToken);
+                break;
             }
-        }
-        catch (OperationCanceledException)
-        {
+
+            var sweep = tick.IsCompleted;
+            tick = sweep ? null : tick;
+            ended = ended.IsCompleted ? null : ended;
+            await WriteAsync(tracker.Collect(sweep), stoppingToken);
         }
 
         await WriteAsync(tracker.Collect(all: true), CancellationToken.None);

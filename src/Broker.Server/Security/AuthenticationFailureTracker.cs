@@ -19,6 +19,7 @@ public sealed class AuthenticationFailureTracker(IOptions<AuthenticationFailureO
 
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AuthenticationFailureSummary> _ended = new();
+    private readonly SemaphoreSlim _endedSignal = new(0, 1);
     private int _tracked;
 
     public int TrackedClients => Volatile.Read(ref _tracked);
@@ -137,16 +138,25 @@ public sealed class AuthenticationFailureTracker(IOptions<AuthenticationFailureO
         }
     }
 
+    /// <summary>Completes when a request started a new window of an address whose ended window has a summary to write.</summary>
+    public Task WaitForEndedAsync(CancellationToken cancellationToken) => _endedSignal.WaitAsync(cancellationToken);
+
     /// <summary>
-    /// The summaries of ended windows (with <paramref name="all"/>, of current windows too, as at shutdown), and
-    /// forgets every client whose window ended.
+    /// The summaries of windows that requests found ended; with <paramref name="sweep"/> also of every other ended
+    /// window, forgetting those addresses (bounded memory); with <paramref name="all"/> of current windows too (at
+    /// shutdown).
     /// </summary>
-    public IReadOnlyList<AuthenticationFailureSummary> Collect(bool all = false)
+    public IReadOnlyList<AuthenticationFailureSummary> Collect(bool sweep = true, bool all = false)
     {
         var summaries = new List<AuthenticationFailureSummary>();
         while (_ended.TryDequeue(out var ended))
         {
             summaries.Add(ended);
+        }
+
+        if (!sweep && !all)
+        {
+            return summaries;
         }
 
         var now = time.GetUtcNow();
@@ -215,6 +225,14 @@ public sealed class AuthenticationFailureTracker(IOptions<AuthenticationFailureO
         if (Summary(bucket.Client, bucket) is { } summary)
         {
             _ended.Enqueue(summary);
+            try
+            {
+                _endedSignal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // The writer is already asked to come.
+            }
         }
 
         bucket.WindowStart = now;
