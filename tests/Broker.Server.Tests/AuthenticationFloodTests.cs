@@ -234,3 +234,61 @@ public sealed class AuthenticationFloodTests : IDisposable
         }
     }
 }
+
+/// <summary>Behind a configured reverse proxy the client is the address it forwards, and only from that proxy.</summary>
+public sealed class TrustedProxyTests : IDisposable
+{
+    private const string Proxy = "10.0.0.5";
+    private readonly BrokerApp _app = new(settings: new Dictionary<string, string?>
+    {
+        ["Broker:Authentication:FailureBudget"] = "3",
+        ["Broker:TrustedProxies:0"] = Proxy,
+        ["Broker:TrustedProxies:1"] = "192.0.2.0/28",
+    }, services: s => s.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, TestClientAddress>()));
+
+    public void Dispose() => _app.Dispose();
+
+    [Fact]
+    public async Task ForwardedFor_FromATrustedProxy_IsTheClient_FromAnyoneElseIgnored()
+    {
+        using var http = _app.CreateClient();
+        async Task<HttpStatusCode> Send(string remote, string? forwardedFor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/credentials");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", KeySecrets.NewSecret());
+            request.Headers.Add(TestClientAddress.Header, remote);
+            if (forwardedFor is not null)
+            {
+                request.Headers.Add("X-Forwarded-For", forwardedFor);
+            }
+
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // Through the proxy, 203.0.113.9 spends its own budget...
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await Send(Proxy, "203.0.113.9"));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Send(Proxy, "203.0.113.9"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await Send("192.0.2.3", "203.0.113.9"));
+
+        // ...not the proxy's, nor another client's behind it; and a client's own header is not believed.
+        Assert.Equal(HttpStatusCode.Unauthorized, await Send(Proxy, "198.51.100.7"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await Send("198.51.100.99", "203.0.113.9"));
+
+        using var admin = _app.Admin();
+        var denied = (await BrokerApp.JsonAsync(await admin.GetAsync("/v1/audit?action=request.denied")))["items"]!.AsArray();
+        Assert.Equal(["198.51.100.7", "198.51.100.99", "203.0.113.9"], denied.Select(d => d!["clientAddress"]!.GetValue<string>()).Order().ToArray());
+    }
+
+    [Fact]
+    public void TrustedProxies_ThatAreNotAddresses_StopTheStart()
+    {
+        using var app = new BrokerApp(settings: new Dictionary<string, string?> { ["Broker:TrustedProxies:0"] = "proxy.example" });
+        var error = Assert.Throws<InvalidOperationException>(() => app.CreateClient());
+        Assert.Contains("Broker:TrustedProxies", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -96,6 +96,7 @@ public static class BrokerServiceCollectionExtensions
                 "Broker:Authentication needs FailureBudget >= 1, a positive Window and MaxTrackedClients >= 1.")
             .ValidateOnStart();
         services.AddSingleton<AuthenticationFailureTracker>();
+        services.AddSingleton<IStartupFilter, TrustedProxiesStartupFilter>(); // X-Forwarded-For only from Broker:TrustedProxies
 
         // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
         services.AddBrokerMinting(builder.Configuration);
