@@ -135,9 +135,7 @@ public sealed class KeyAuthenticationMiddleware(
     private Task ThrottleAsync(HttpContext context, TimeSpan retryAfter)
     {
         telemetry.Denials.Add(1, new KeyValuePair<string, object?>("reason", "throttled:429"));
-        context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
-        return Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests",
-            "Too many failed authentications from this address; retry after the time in Retry-After.");
+        return Problems.WriteAuthenticationThrottledAsync(context, Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
     }
 
     private static string RetryAfterSeconds(TimeSpan retryAfter) =>
