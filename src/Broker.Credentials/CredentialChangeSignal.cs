@@ -57,6 +57,25 @@ public sealed class CredentialChangeSignal
         }
     }
 
+    /// <summary>
+    /// Waits from <paramref name="watch"/> until a change after <paramref name="cursor"/> whose name
+    /// <paramref name="interested"/> accepts; only <paramref name="cancellationToken"/> ends it otherwise. Called again
+    /// with the same link and cursor, it finds the same changes again (nothing in between is missed).
+    /// </summary>
+    public static async Task WaitAsync(Task<CredentialChangeEvent> watch, long cursor, Func<string, bool> interested, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var change = await watch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (change.Cursor > cursor && interested(change.Name))
+            {
+                return;
+            }
+
+            watch = change.Next;
+        }
+    }
+
     private Slot GetSlot(string tenant) => _slots.GetOrAdd(tenant, static _ => new Slot());
 
     private sealed class Slot

@@ -2,6 +2,7 @@ using System.Globalization;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Credentials;
+using Broker.Keys;
 using Broker.Server.Hosting;
 using Broker.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,11 +30,12 @@ public static class AgentCredentialsApi
         return app;
     }
 
-    public static async Task<Results<Ok<AgentCredentialsResponse>, StatusCodeHttpResult, ProblemHttpResult>> ReadAllAsync(
+    public static async Task<Results<Ok<AgentCredentialsResponse>, StatusCodeHttpResult, ProblemHttpResult, UnauthenticatedHttpResult>> ReadAllAsync(
         [FromQuery] string? since, [FromQuery] int? wait, [FromHeader(Name = "If-None-Match")] string? ifNoneMatch,
         HttpContext http, CredentialService credentials, RequestAudit audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
+        var deadline = time.GetUtcNow().AddSeconds(wait ?? 0);
         if (wait is < 0 or > MaxWaitSeconds)
         {
             throw new ValidationException("wait", $"\"wait\" is a number of seconds from 0 to {MaxWaitSeconds}.");
@@ -60,20 +62,29 @@ public static class AgentCredentialsApi
             }
 
             // A shutdown answers held long-polls at once (304: the client re-polls another replica or later).
+            // The key authenticated this request before the wait; the wait ends when it is revoked, rotated away or
+            // expires, and the key is checked again before anything is answered (docs/revocation.md).
+            var held = http.GetAuthenticatedKey();
             using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
             try
             {
-                bool changed;
+                var cursor = changes.Cursor;
+                KeyWaitOutcome outcome;
                 try
                 {
-                    changed = await CredentialChangeSignal.WaitAsync(watch, changes.Cursor, caller.MayReadCredential, TimeSpan.FromSeconds(wait.Value), time, stopping.Token);
+                    outcome = await held.WaitAsync(token => CredentialChangeSignal.WaitAsync(watch, cursor, caller.MayReadCredential, token), deadline, stopping.Token);
                 }
                 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    changed = false;
+                    outcome = KeyWaitOutcome.TimedOut;
                 }
 
-                if (changed)
+                if (outcome == KeyWaitOutcome.KeyInvalid)
+                {
+                    return await RefuseAsync(http, caller, audit);
+                }
+
+                if (outcome == KeyWaitOutcome.Signalled)
                 {
                     changes = await credentials.GetChangesAsync(caller.Tenant, baseline, cancellationToken);
                     view = Filter(caller, changes);
@@ -82,6 +93,12 @@ public static class AgentCredentialsApi
             finally
             {
                 longPolls.Exit(caller.KeyId);
+            }
+
+            // Whatever ended the wait (and the read after it), the key must still be valid for what leaves now.
+            if ((await held.RecheckAsync(cancellationToken)).Status != KeyCheckStatus.Valid)
+            {
+                return await RefuseAsync(http, caller, audit);
             }
         }
 
@@ -127,6 +144,13 @@ public static class AgentCredentialsApi
         await audit.RecordReadsAsync(http, [(target, value.Version, value.Value)]);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new AgentCredentialResponse(value.Name, value.Kind, value.Version, value.Value, value.UpdatedAt));
+    }
+
+    /// <summary>The same 401 as for an unknown key, for a request whose key stopped being valid while it waited.</summary>
+    private static async Task<UnauthenticatedHttpResult> RefuseAsync(HttpContext http, Caller caller, RequestAudit audit)
+    {
+        await audit.RecordDeniedAsync(http, caller, StatusCodes.Status401Unauthorized, "unauthenticated");
+        return UnauthenticatedHttpResult.Instance;
     }
 
     private static (IReadOnlyList<CredentialRecord> Changed, IReadOnlyList<string> Removed, bool Empty) Filter(Caller caller, CredentialChanges changes)

@@ -22,4 +22,10 @@ public sealed class BrokerOptions
 
     /// <summary>Request bodies above this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Reverse proxies (addresses, or networks in CIDR notation) whose <c>X-Forwarded-For</c> names the client.
+    /// Empty (the default): the client is the connection's remote address and forwarded headers are ignored.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
 }

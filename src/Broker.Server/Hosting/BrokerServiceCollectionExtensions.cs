@@ -83,6 +83,14 @@ public static class BrokerServiceCollectionExtensions
         services.AddBrokerKeys();
         services.AddSingleton<LongPollLimiter>();
 
+        // Failed authentications: throttled and summarized per client address (Broker:Authentication).
+        services.AddOptions<AuthenticationFailureOptions>().Bind(builder.Configuration.GetSection(AuthenticationFailureOptions.Section))
+            .Validate(o => o.FailureBudget >= 1 && o.Window > TimeSpan.Zero && o.MaxTrackedClients >= 1,
+                "Broker:Authentication needs FailureBudget >= 1, a positive Window and MaxTrackedClients >= 1.")
+            .ValidateOnStart();
+        services.AddSingleton<AuthenticationFailureTracker>();
+        services.AddSingleton<IStartupFilter, TrustedProxiesStartupFilter>(); // X-Forwarded-For only from Broker:TrustedProxies
+
         // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
         services.AddBrokerMinting(builder.Configuration);
         services.AddSingleton<IAwsBaseCredentialSource, CredentialStoreAwsSource>();
@@ -100,6 +108,7 @@ public static class BrokerServiceCollectionExtensions
         }
 
         services.AddSingleton<RequestAudit>();
+        services.AddHostedService<AuthenticationFailureAuditService>(); // after the audit writer, so it stops (and flushes) first
         services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
         return builder;
     }

@@ -1,16 +1,21 @@
 using System.Globalization;
-using Broker.Audit;
 using Broker.Core;
 using Broker.Keys;
+using Broker.Server.Observability;
 
 namespace Broker.Server.Security;
 
 /// <summary>
 /// Authenticates every route that declares <see cref="RequiredRoles"/>: the key (401, one identical body for
 /// missing, unknown, revoked and expired keys), its rate limit (429 with Retry-After), then its role (403).
-/// Every refusal is audited as <c>request.denied</c>. Never logs the presented key.
+/// Every refusal is audited as <c>request.denied</c>, except that failed authentications are audited one per client
+/// address and window plus a summary with the count (<see cref="AuthenticationFailureTracker"/>). A key the cache
+/// does not know as valid, from an address over its failure budget, gets 429 before any store lookup; a key the
+/// cache knows as valid is never throttled. Never logs the presented key.
 /// </summary>
-public sealed class KeyAuthenticationMiddleware(RequestDelegate next, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, RequestAudit audit, TimeProvider time)
+public sealed class KeyAuthenticationMiddleware(
+    RequestDelegate next, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, RequestAudit audit,
+    AuthenticationFailureTracker failures, BrokerTelemetry telemetry, TimeProvider time)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -22,34 +27,74 @@ public sealed class KeyAuthenticationMiddleware(RequestDelegate next, KeyAuthent
         }
 
         var presented = ReadPresentedKey(context.Request);
-        var check = presented is null ? KeyCheck.Unknown : await authenticator.CheckAsync(presented, context.RequestAborted);
+        PresentedKey key = default;
+        long? reservation = null;
+        string? client = null;
+        KeyCheck check;
+        if (presented is null || !PresentedKey.TryCreate(presented, out key))
+        {
+            check = KeyCheck.Unknown;
+        }
+        else if (!authenticator.TryCheckCached(key, out check))
+        {
+            // Only the store can answer. Unless the cache knows the key as valid, that lookup spends the address's
+            // failure budget (given back when the key is valid); a spent budget means 429 without a lookup.
+            client = AuthenticationFailureTracker.ClientOf(context.Connection.RemoteIpAddress);
+            if (!authenticator.IsCachedAsValid(key))
+            {
+                if (!failures.TryReserveLookup(client, out var reserved, out var retryAfter))
+                {
+                    await ThrottleAsync(context, retryAfter);
+                    return;
+                }
+
+                reservation = reserved;
+            }
+
+            try
+            {
+                check = await authenticator.CheckAsync(key, context.RequestAborted);
+            }
+            catch when (reservation is { } unused)
+            {
+                // The store failed, not the client: give the reservation back (the request fails with 503).
+                failures.ReleaseLookup(client, unused);
+                throw;
+            }
+
+            if (check.Status == KeyCheckStatus.Valid && reservation is { } spent)
+            {
+                failures.ReleaseLookup(client, spent);
+            }
+        }
+
         if (check.Status != KeyCheckStatus.Valid)
         {
-            await DenyAsync(context, null, StatusCodes.Status401Unauthorized, "unauthenticated");
-            await Problems.WriteUnauthenticatedAsync(context);
+            await RefuseUnauthenticatedAsync(context, client ?? AuthenticationFailureTracker.ClientOf(context.Connection.RemoteIpAddress), reservation);
             return;
         }
 
-        var key = check.Key!;
-        var caller = key.ToCaller();
-        var decision = await limiter.TryAcquireAsync(key.Id, key.RateLimitPerMinute, null, context.RequestAborted);
+        var record = check.Key!;
+        var caller = record.ToCaller();
+        var decision = await limiter.TryAcquireAsync(record.Id, record.RateLimitPerMinute, null, context.RequestAborted);
         if (!decision.IsAllowed)
         {
-            await DenyAsync(context, caller, StatusCodes.Status429TooManyRequests, "rate_limited");
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await audit.RecordDeniedAsync(context, caller, StatusCodes.Status429TooManyRequests, "rate_limited");
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(decision.RetryAfter);
             await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", "This key exceeded its rate limit; retry after the time in Retry-After.");
             return;
         }
 
-        usage.Record(key.Id, time.GetUtcNow());
-        if (!required.IsSatisfiedBy(key.Role))
+        usage.Record(record.Id, time.GetUtcNow());
+        if (!required.IsSatisfiedBy(record.Role))
         {
-            await DenyAsync(context, caller, StatusCodes.Status403Forbidden, "role");
-            await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", $"A key with role '{key.Role.ToWire()}' may not call this route.");
+            await audit.RecordDeniedAsync(context, caller, StatusCodes.Status403Forbidden, "role");
+            await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", $"A key with role '{record.Role.ToWire()}' may not call this route.");
             return;
         }
 
         context.Features.Set(caller);
+        context.Features.Set(new AuthenticatedKey(authenticator, key, record));
         await next(context);
     }
 
@@ -72,16 +117,27 @@ public sealed class KeyAuthenticationMiddleware(RequestDelegate next, KeyAuthent
         return value[scheme.Length..].Trim();
     }
 
-    private async Task DenyAsync(HttpContext context, Caller? caller, int status, string reason)
+    private async Task RefuseUnauthenticatedAsync(HttpContext context, string client, long? reservation)
     {
-        try
+        if (failures.CountFailure(client, reservation))
         {
-            var target = context.Request.Method + " " + context.Request.Path.Value;
-            await audit.RecordAsync(context, caller?.Tenant ?? Tenants.Default, caller, AuditActions.RequestDenied, target.Length > 512 ? target[..512] : target, AuditOutcomes.Denied, reason + ":" + status.ToString(CultureInfo.InvariantCulture));
+            await audit.RecordDeniedAsync(context, null, StatusCodes.Status401Unauthorized, "unauthenticated");
         }
-        catch (AuditUnavailableException)
+        else
         {
-            // The request is refused either way; a refusal that could not be recorded is still a refusal.
+            // Counted into the address's summary record; the metric still counts every refusal.
+            telemetry.Denials.Add(1, new KeyValuePair<string, object?>("reason", "unauthenticated:401"));
         }
+
+        await Problems.WriteUnauthenticatedAsync(context);
     }
+
+    private Task ThrottleAsync(HttpContext context, TimeSpan retryAfter)
+    {
+        telemetry.Denials.Add(1, new KeyValuePair<string, object?>("reason", "throttled:429"));
+        return Problems.WriteAuthenticationThrottledAsync(context, Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
+    }
+
+    private static string RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -45,6 +45,19 @@ public static class Problems
         return context.Response.Body.WriteAsync(Unauthenticated).AsTask();
     }
 
+    /// <summary>The 429 of an address that spent its failure budget: written before any lookup, so kept as cheap as the 401.</summary>
+    public static readonly byte[] AuthenticationThrottled = Encoding.UTF8.GetBytes(
+        """{"type":"urn:broker:problem:rate-limited","title":"Too Many Requests","status":429,"detail":"Too many failed authentications from this address; retry after the time in Retry-After."}""");
+
+    public static Task WriteAuthenticationThrottledAsync(HttpContext context, int retryAfterSeconds)
+    {
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.ContentType = ContentType;
+        context.Response.ContentLength = AuthenticationThrottled.Length;
+        return context.Response.Body.WriteAsync(AuthenticationThrottled).AsTask();
+    }
+
     public static Task WriteAsync(HttpContext context, int status, string title, string detail)
     {
         context.Response.StatusCode = status;

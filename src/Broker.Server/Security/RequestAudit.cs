@@ -81,6 +81,23 @@ public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac
         return result;
     }
 
+    /// <summary>
+    /// Records a refused request as <c>request.denied</c> with reason <c>why:status</c>. Never throws for an
+    /// unavailable audit: the request is refused either way, and a refusal that could not be recorded is still one.
+    /// </summary>
+    public async ValueTask RecordDeniedAsync(HttpContext context, Caller? caller, int status, string why)
+    {
+        try
+        {
+            var target = context.Request.Method + " " + context.Request.Path.Value;
+            await RecordAsync(context, caller?.Tenant ?? Tenants.Default, caller, AuditActions.RequestDenied, target.Length > 512 ? target[..512] : target,
+                AuditOutcomes.Denied, why + ":" + status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (AuditUnavailableException)
+        {
+        }
+    }
+
     /// <summary>Records reads of secret values in one shared commit, each with the HMAC of the value it served.</summary>
     public ValueTask RecordReadsAsync(HttpContext context, IEnumerable<(string Target, int Version, string Value)> reads)
     {
