@@ -43,8 +43,12 @@ public static class BrokerServiceCollectionExtensions
         {
             o.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+
+            // {"role":"agent","role":"admin"} means what the last parser to read it says: refuse it instead (400).
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             // Framework-made problems (404, 405) get the same shape as ours: type, title, status, detail.
