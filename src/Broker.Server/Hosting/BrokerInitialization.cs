@@ -1,3 +1,4 @@
+using Broker.Audit;
 using Broker.Keys;
 using Broker.Vault;
 using Microsoft.Extensions.Options;
@@ -7,14 +8,15 @@ namespace Broker.Server.Hosting;
 public static class BrokerInitialization
 {
     /// <summary>
-    /// Before serving: migrations, the key-encryption-key check, the bootstrap admin key. A wrong or missing
-    /// key-encryption key stops the start with a clear message (never garbage later).
+    /// Before serving: an owner-only data directory, migrations, the key-encryption-key check, the bootstrap admin
+    /// key. A wrong or missing key-encryption key stops the start with a clear message (never garbage later).
     /// </summary>
     public static async Task InitializeBrokerAsync(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Broker.Startup");
         var paths = app.Services.GetRequiredService<BrokerPaths>();
-        Directory.CreateDirectory(paths.DataDir);
+        var auditOptions = app.Services.GetRequiredService<IOptions<AuditOptions>>().Value;
+        DataDirPermissions.Secure(paths, auditOptions, logger);
         var applied = app.Services.GetRequiredService<StoreInitializer>().Apply();
         foreach (var name in applied)
         {
@@ -69,5 +71,8 @@ public static class BrokerInitialization
         {
             logger.LogInformation("Registered the bootstrap admin key from Broker:BootstrapAdminKey (prefix {Prefix})", issued.Key.Prefix);
         }
+
+        // Again, for what the start itself created: the database's -wal and -shm, a new key in the key ring.
+        DataDirPermissions.Secure(paths, auditOptions, logger);
     }
 }
