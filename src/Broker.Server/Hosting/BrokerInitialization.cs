@@ -38,11 +38,6 @@ public static class BrokerInitialization
             throw;
         }
 
-        if (app.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
-        {
-            logger.LogCritical("AUDITING IS OFF (Broker:Audit:DisabledForBenchmark): for measuring its cost only; never run this way in production");
-        }
-
         var options = app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
         var issued = await app.Services.GetRequiredService<KeyService>().EnsureBootstrapAsync(options.BootstrapAdminKey);
         if (issued is not null && options.BootstrapAdminKey is null)

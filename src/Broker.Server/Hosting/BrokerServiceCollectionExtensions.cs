@@ -102,11 +102,8 @@ public static class BrokerServiceCollectionExtensions
 
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);
+        // No setting turns it off: bench/Broker.Bench.Host, a separate program, measures what it costs.
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
-        if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
-        {
-            services.AddSingleton<IAuditLog, DisabledAuditLog>();
-        }
 
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
