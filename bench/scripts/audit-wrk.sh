@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-32}; secs=${2:-10}
-dotnet build src/Broker.Server -c Release -v q -nologo >/dev/null
-dll=src/Broker.Server/bin/Release/net10.0/Broker.Server.dll
+# "off" is bench/Broker.Bench.Host: the same server and arguments with an audit log that records nothing (the server
+# itself cannot turn its audit off).
+dotnet build bench/Broker.Bench.Host -c Release -v q -nologo >/dev/null # builds src/Broker.Server too
 run() { # mode port
   local dir; dir=$(mktemp -d)
-  local extra=()
-  [ "$1" = off ] && extra=(--Broker:Audit:DisabledForBenchmark=true)
-  Broker__DataDir=$dir dotnet $dll --urls http://127.0.0.1:$2 "${extra[@]}" >/dev/null 2>&1 &
+  local dll=src/Broker.Server/bin/Release/net10.0/Broker.Server.dll
+  [ "$1" = off ] && dll=bench/Broker.Bench.Host/bin/Release/net10.0/Broker.Bench.Host.dll
+  Broker__DataDir=$dir dotnet $dll --urls http://127.0.0.1:$2 >/dev/null 2>&1 &
   local pid=$!
   until curl -sf http://127.0.0.1:$2/readyz >/dev/null; do sleep 0.05; done
   local admin; admin=$(cat "$dir/admin.key")

@@ -2,13 +2,16 @@
 # Issues "Inbound keys" and "Just in time" figures: wrk throughput and p99 of POST /v1/inbound/verify and
 # POST /v1/tokens against GET /healthz on the same server, same run, Release, loopback, 64 connections.
 # usage: bash bench/scripts/routes-wrk.sh [connections] [seconds]   (needs wrk)
+# AUDIT=off runs bench/Broker.Bench.Host instead: the same server, same arguments, with an audit log that records
+# nothing, to see what auditing costs (the server itself cannot turn its audit off). EXTRA_ARGS go to either.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; port=18183
-dotnet build src/Broker.Server -c Release -v q -nologo >/dev/null
+project=src/Broker.Server; name=Broker.Server
+if [ "${AUDIT:-on}" = off ]; then project=bench/Broker.Bench.Host; name=Broker.Bench.Host; fi
+dotnet build $project -c Release -v q -nologo >/dev/null
 dir=$(mktemp -d)
-# EXTRA_ARGS: e.g. --Broker:Audit:DisabledForBenchmark=true to see what auditing costs
-Broker__DataDir=$dir dotnet src/Broker.Server/bin/Release/net10.0/Broker.Server.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>&1 &
+Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done

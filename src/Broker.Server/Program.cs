@@ -20,6 +20,7 @@ app.UseStatusCodePages();
 app.UseMiddleware<BodySizeLimitMiddleware>();
 app.UseRouting();
 app.UseMiddleware<KeyAuthenticationMiddleware>();
+app.UseMiddleware<JsonBodyMiddleware>();
 
 app.MapHealthApi();
 app.MapCredentialsApi();
@@ -28,7 +29,7 @@ app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
 app.MapAuditApi();
-app.MapOpenApi();
+app.MapOpenApi("/openapi/v1.json");
 
 await app.RunAsync();
 

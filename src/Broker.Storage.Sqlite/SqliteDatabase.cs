@@ -5,7 +5,8 @@ namespace Broker.Storage.Sqlite;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Every connection gets synchronous=FULL (a 2xx survives a
 /// machine crash), foreign keys, a busy timeout, and secure_delete (deleted ciphertext is overwritten, not
-/// left in free pages).
+/// left in free pages). The file is created owner-only (0600), and SQLite gives its -wal and -shm files the mode
+/// of the database file, so none of the three is ever readable by another user.
 /// </summary>
 public sealed class SqliteDatabase
 {
@@ -27,6 +28,7 @@ public sealed class SqliteDatabase
 
     public SqliteConnection Open()
     {
+        EnsureFile();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
@@ -38,6 +40,7 @@ public sealed class SqliteDatabase
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
+        EnsureFile();
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
@@ -52,6 +55,44 @@ public sealed class SqliteDatabase
 
         return connection;
     }
+
+    /// <summary>
+    /// Creates the database file, empty and owner-only, before SQLite would create it with 0644 (less the umask). An
+    /// empty file is a valid empty database.
+    /// </summary>
+    private void EnsureFile()
+    {
+        if (_fileChecked || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (!File.Exists(Path))
+        {
+            try
+            {
+                using var created = new FileStream(Path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // SQLite reports the missing directory in its own words when it opens.
+                return;
+            }
+            catch (IOException) when (File.Exists(Path))
+            {
+                // Another connection created it first.
+            }
+        }
+
+        _fileChecked = true;
+    }
+
+    private volatile bool _fileChecked;
 
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
     private static readonly object Marker = new();

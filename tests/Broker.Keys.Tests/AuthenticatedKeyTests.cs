@@ -257,6 +257,11 @@ public sealed class AuthenticatedKeyTests
 
         public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<ApiKeyRecord?> FindBootstrapAsync(byte[] secretHash, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<string>> RevokeBootstrapKeysBeforeAsync(ApiKeyRecord keep, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
         public Task InsertAsync(ApiKeyRecord key, byte[] secretHash, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -17,6 +17,12 @@ public sealed class CountingKeyStore(IKeyStore inner) : IKeyStore
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => inner.AnyAsync(cancellationToken);
 
+    public Task<ApiKeyRecord?> FindBootstrapAsync(byte[] secretHash, CancellationToken cancellationToken = default) =>
+        inner.FindBootstrapAsync(secretHash, cancellationToken);
+
+    public Task<IReadOnlyList<string>> RevokeBootstrapKeysBeforeAsync(ApiKeyRecord keep, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        inner.RevokeBootstrapKeysBeforeAsync(keep, now, cancellationToken);
+
     public Task InsertAsync(ApiKeyRecord key, byte[] secretHash, CancellationToken cancellationToken = default) => inner.InsertAsync(key, secretHash, cancellationToken);
 
     public Task<ApiKeyRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetAsync(tenant, id, cancellationToken);

@@ -39,7 +39,7 @@ public static class AuditApi
             sinceTime = parsed.ToUniversalTime();
         }
 
-        if (action is { Length: > 64 })
+        if (!string.IsNullOrEmpty(action) && (action.Length > 64 || !Names.IsValidKeyName(action)))
         {
             throw new ValidationException("action", "\"action\" is one of the audit actions.");
         }

@@ -1,3 +1,4 @@
+using Broker.Audit;
 using Broker.Keys;
 using Broker.Vault;
 using Microsoft.Extensions.Options;
@@ -7,14 +8,15 @@ namespace Broker.Server.Hosting;
 public static class BrokerInitialization
 {
     /// <summary>
-    /// Before serving: migrations, the key-encryption-key check, the bootstrap admin key. A wrong or missing
-    /// key-encryption key stops the start with a clear message (never garbage later).
+    /// Before serving: an owner-only data directory, migrations, the key-encryption-key check, the bootstrap admin
+    /// key. A wrong or missing key-encryption key stops the start with a clear message (never garbage later).
     /// </summary>
     public static async Task InitializeBrokerAsync(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Broker.Startup");
         var paths = app.Services.GetRequiredService<BrokerPaths>();
-        Directory.CreateDirectory(paths.DataDir);
+        var auditOptions = app.Services.GetRequiredService<IOptions<AuditOptions>>().Value;
+        DataDirPermissions.Secure(paths, auditOptions, logger);
         var applied = app.Services.GetRequiredService<StoreInitializer>().Apply();
         foreach (var name in applied)
         {
@@ -34,11 +36,6 @@ public static class BrokerInitialization
             keyMaterial.Failed(ex.Message);
             logger.LogCritical("Refusing to start: {Problem}", ex.Message);
             throw;
-        }
-
-        if (app.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
-        {
-            logger.LogCritical("AUDITING IS OFF (Broker:Audit:DisabledForBenchmark): for measuring its cost only; never run this way in production");
         }
 
         var options = app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
@@ -93,5 +90,8 @@ public static class BrokerInitialization
                 "Broker:BootstrapAdminKey belongs to a key that is no longer an active bootstrap admin key (it rotated itself or was revoked); " +
                 "there is no bootstrap admin key until Broker:BootstrapAdminKey is set to a new value");
         }
+
+        // Again, for what the start itself created: the database's -wal and -shm, a new key in the key ring.
+        DataDirPermissions.Secure(paths, auditOptions, logger);
     }
 }

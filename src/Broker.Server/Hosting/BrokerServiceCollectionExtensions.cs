@@ -40,8 +40,12 @@ public static class BrokerServiceCollectionExtensions
         {
             o.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+
+            // {"role":"agent","role":"admin"} means what the last parser to read it says: refuse it instead (400).
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             // Framework-made problems (404, 405) get the same shape as ours: type, title, status, detail.
@@ -101,11 +105,8 @@ public static class BrokerServiceCollectionExtensions
         services.AddBrokerAudit(builder.Configuration);
 
         // Without Broker:Audit:ValueHmacKey or a master key, the value-HMAC key is kept under the Data Protection key ring.
+        // No setting turns it off: bench/Broker.Bench.Host, a separate program, measures what it costs.
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
-        if (builder.Configuration.GetValue<bool>("Broker:Audit:DisabledForBenchmark"))
-        {
-            services.AddSingleton<IAuditLog, DisabledAuditLog>();
-        }
 
         services.AddSingleton<RequestAudit>();
         services.AddHostedService<AuthenticationFailureAuditService>(); // after the audit writer, so it stops (and flushes) first

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Broker.Audit;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Broker.Core;
 using Broker.Vault;
 using Microsoft.AspNetCore.Diagnostics;
@@ -11,7 +13,7 @@ namespace Broker.Server.Security;
 /// Turns every exception into problem+json. Domain errors carry messages written to be shown; anything else
 /// gets a generic message (no stack trace, no exception text that could hold a value).
 /// </summary>
-public sealed class BrokerExceptionHandler(IProblemDetailsService problems, RequestAudit audit, ILogger<BrokerExceptionHandler> logger) : IExceptionHandler
+public sealed partial class BrokerExceptionHandler(IProblemDetailsService problems, RequestAudit audit, ILogger<BrokerExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -30,7 +32,10 @@ public sealed class BrokerExceptionHandler(IProblemDetailsService problems, Requ
             KeyEncryptionKeyException => Problems.Create(503, "Key material unavailable", "The broker cannot use its key-encryption key; see the server log."),
             CryptographicException => Problems.Create(503, "Key material unavailable", "A stored value failed to decrypt; see the server log."),
             BadHttpRequestException { StatusCode: 413 } => Problems.Create(413, "Payload Too Large", "The request body is larger than 64 KiB."),
-            BadHttpRequestException bad => Problems.Create(bad.StatusCode, "Invalid request", "The request could not be read: the body must be JSON of this route's shape (check field names and types)."),
+            BadHttpRequestException { StatusCode: 415 } => Problems.Create(415, "Unsupported Media Type", JsonBodyMiddleware.UnsupportedDetail),
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException bad => Problems.Create(bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, "Invalid request",
+                "The request could not be read: check the body (JSON of this route's shape) and the query and header values."),
             _ => Problems.Create(500, "Internal Server Error", "An unexpected error occurred; it was logged with the request id."),
         };
 
@@ -69,6 +74,26 @@ public sealed class BrokerExceptionHandler(IProblemDetailsService problems, Requ
             // A refusal that could not be recorded is still a refusal.
         }
     }
+
+    /// <summary>
+    /// A body that does not deserialize: the field it failed at (from the exception's path, never its message, which
+    /// may quote what was sent), so a client knows what to fix.
+    /// </summary>
+    private static HttpValidationProblemDetails InvalidJson(JsonException exception)
+    {
+        var match = exception.Path is null ? null : TopLevelMember().Match(exception.Path);
+        var (field, message) = match is { Success: true }
+            ? (match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value, "Not a value of the type or format this field takes.")
+            : ("body", "Not JSON of this route's shape: one object, each field once, at most 64 levels deep.");
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Type = Problems.TypeFor(400), Title = "Invalid request", Status = 400,
+            Detail = "The request body could not be read as JSON of this route's shape.",
+        };
+    }
+
+    [GeneratedRegex(@"^\$(?:\.([A-Za-z][A-Za-z0-9]{0,63})|\['([A-Za-z][A-Za-z0-9]{0,63})'\])")]
+    private static partial Regex TopLevelMember();
 
     private static int StatusOf(BrokerErrorKind kind) => kind switch
     {

@@ -18,6 +18,7 @@ public static class Problems
         409 => "urn:broker:problem:conflict",
         412 => "urn:broker:problem:precondition-failed",
         413 => "urn:broker:problem:body-too-large",
+        415 => "urn:broker:problem:unsupported-media-type",
         429 => "urn:broker:problem:rate-limited",
         502 => "urn:broker:problem:upstream-failed",
         503 => "urn:broker:problem:unavailable",

@@ -126,10 +126,53 @@ public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac
         var actor = caller is null ? AuditActor.Anonymous : new AuditActor(caller.KeyId, caller.Name, caller.Role.ToWire());
         var userAgent = context.Request.Headers.UserAgent.ToString();
         return new AuditEntry(
-            tenant, actor, action, target, outcome, reason, context.TraceIdentifier,
+            tenant, actor, action, Printable(target, 512)!, outcome, Printable(reason, 256), context.TraceIdentifier,
             context.Connection.RemoteIpAddress?.ToString(),
-            userAgent.Length > 256 ? userAgent[..256] : userAgent.Length == 0 ? null : userAgent,
+            userAgent.Length == 0 ? null : Printable(userAgent, 256),
             hmac);
+    }
+
+    /// <summary>
+    /// Request text (a route value, a query value, a header) as the record keeps it: bounded, and with control
+    /// characters and unpaired surrogates written as <c>\uXXXX</c>. PostgreSQL refuses a NUL in text, and one record
+    /// it refuses fails its whole group commit, so other callers' requests too.
+    /// </summary>
+    internal static string? Printable(string? text, int maxLength)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length > maxLength)
+        {
+            text = text[..maxLength];
+        }
+
+        if (!text.Any(c => char.IsControl(c) || char.IsSurrogate(c)))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsSurrogatePair(text, i))
+            {
+                builder.Append(c).Append(text[++i]);
+            }
+            else if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Every audited decision is also a span attribute and a metric (action, outcome, reason: never values).</summary>
