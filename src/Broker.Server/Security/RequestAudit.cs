@@ -57,7 +57,14 @@ public sealed class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, Broker
             text = text[..maxLength];
         }
 
-        if (!text.Any(c => char.IsControl(c) || char.IsSurrogate(c)))
+        // The common case (a name, an id) allocates nothing.
+        var clean = true;
+        foreach (var c in text)
+        {
+            clean &= !char.IsControl(c) && !char.IsSurrogate(c);
+        }
+
+        if (clean)
         {
             return text;
         }
