@@ -14,20 +14,19 @@ public static class DataDirPermissions
     public const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     public const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>SQLite's companions of the database file: the write-ahead log, its index, a rollback journal.</summary>
-    public static readonly string[] SqliteSuffixes = ["", "-wal", "-shm", "-journal"];
+    /// <summary>The database file and SQLite's companions of it: the write-ahead log, its index, a rollback journal.</summary>
+    private static readonly string[] SqliteSuffixes = ["", "-wal", "-shm", "-journal"];
 
     /// <summary>
     /// Creates the data directory, the key ring directory and the JSONL copy's directory (when under the data
     /// directory) owner-only, and tightens whatever of the broker's is already there.
     /// </summary>
-    /// <returns>The paths whose mode was changed.</returns>
-    public static IReadOnlyList<string> Secure(BrokerPaths paths, AuditOptions audit, ILogger logger)
+    public static void Secure(BrokerPaths paths, AuditOptions audit, ILogger logger)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(paths.KeyRingDir);
-            return [];
+            return;
         }
 
         Directory.CreateDirectory(paths.DataDir, OwnerOnlyDirectory);
@@ -38,20 +37,17 @@ public static class DataDirPermissions
             Directory.CreateDirectory(jsonlDirectory, OwnerOnlyDirectory);
         }
 
-        var fixedPaths = new List<string>();
-        Tighten(paths.DataDir, OwnerOnlyDirectory, fixedPaths, logger);
-        Tighten(paths.KeyRingDir, OwnerOnlyDirectory, fixedPaths, logger);
+        Tighten(paths.DataDir, OwnerOnlyDirectory, logger);
+        Tighten(paths.KeyRingDir, OwnerOnlyDirectory, logger);
         foreach (var directory in JsonlDirectories(paths, audit))
         {
-            Tighten(directory, OwnerOnlyDirectory, fixedPaths, logger);
+            Tighten(directory, OwnerOnlyDirectory, logger);
         }
 
         foreach (var file in OwnFiles(paths, audit))
         {
-            Tighten(file, OwnerOnlyFile, fixedPaths, logger);
+            Tighten(file, OwnerOnlyFile, logger);
         }
-
-        return fixedPaths;
     }
 
     private static IEnumerable<string> OwnFiles(BrokerPaths paths, AuditOptions audit)
@@ -104,7 +100,7 @@ public static class DataDirPermissions
         path.StartsWith(Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     [UnsupportedOSPlatform("windows")]
-    private static void Tighten(string path, UnixFileMode wanted, List<string> fixedPaths, ILogger logger)
+    private static void Tighten(string path, UnixFileMode wanted, ILogger logger)
     {
         UnixFileMode mode;
         try
@@ -123,7 +119,6 @@ public static class DataDirPermissions
         }
 
         File.SetUnixFileMode(path, wanted);
-        fixedPaths.Add(path);
         logger.LogWarning("{Path} was readable or writable beyond its owner (mode {Old}); set it to {New}", path, Octal(mode), Octal(wanted));
     }
 

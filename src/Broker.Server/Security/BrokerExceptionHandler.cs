@@ -83,7 +83,7 @@ public sealed partial class BrokerExceptionHandler(IProblemDetailsService proble
     {
         var match = exception.Path is null ? null : TopLevelMember().Match(exception.Path);
         var (field, message) = match is { Success: true }
-            ? (match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value, "Not a value of the type or format this field takes.")
+            ? (match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value, "Not a value this field takes: check its type and format, and that it appears once.")
             : ("body", "Not JSON of this route's shape: one object, each field once, at most 64 levels deep.");
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {

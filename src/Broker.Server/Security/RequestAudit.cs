@@ -149,7 +149,14 @@ public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac
             text = text[..maxLength];
         }
 
-        if (!text.Any(c => char.IsControl(c) || char.IsSurrogate(c)))
+        // The common case (a name, an id) allocates nothing.
+        var clean = true;
+        foreach (var c in text)
+        {
+            clean &= !char.IsControl(c) && !char.IsSurrogate(c);
+        }
+
+        if (clean)
         {
             return text;
         }
