@@ -11,8 +11,8 @@ namespace Broker.Keys;
 /// one (a single process) it always may.
 /// Requests that wait (long-polls) check their key again after the wait (<see cref="AuthenticatedKey"/>), through
 /// the same cache, and are woken by <see cref="Invalidate"/> through <see cref="Watch"/>.
-/// Only keys found in the store are cached, never unknown hashes: a flood of bogus keys neither grows the cache
-/// nor evicts anything (it is throttled before the store instead, by the host).
+/// Only keys found in the store are cached (valid, expired or revoked), never unknown hashes: a flood of bogus keys
+/// neither grows the cache nor evicts anything (it is throttled before the store instead, by the host).
 /// </summary>
 public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, IKeyCacheLease? lease = null)
 {
@@ -42,10 +42,14 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, IKeyCac
     public ValueTask<KeyCheck> CheckAsync(PresentedKey presented, CancellationToken cancellationToken = default) =>
         TryCheckCached(presented, out var check) ? ValueTask.FromResult(check) : LoadAsync(presented, cancellationToken);
 
-    /// <summary>Answers from memory when the cache holds the key and may answer now (its lease is fresh); false when only the store can.</summary>
+    /// <summary>
+    /// Answers from memory when the cache holds the key and may answer now: while its lease is fresh, or whatever
+    /// the lease when the key is revoked (a revocation never ends, so that entry cannot be stale). False when only
+    /// the store can answer.
+    /// </summary>
     public bool TryCheckCached(PresentedKey presented, out KeyCheck check)
     {
-        if (_cache.TryGetValue(presented, out var entry) && (lease is null || lease.IsFresh))
+        if (_cache.TryGetValue(presented, out var entry) && (lease is null || entry.Key.RevokedAt is not null || lease.IsFresh))
         {
             check = Evaluate(entry, time.GetUtcNow());
             return true;
@@ -146,8 +150,9 @@ public sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, IKeyCac
             return KeyCheck.Unknown;
         }
 
+        // Revoked keys are cached too (as revoked): a leaked key hammered after its revoke is answered from memory.
         var entry = new Entry(match.Key, match.SecretExpiresAt);
-        if (match.Key.RevokedAt is null && Interlocked.Read(ref _generation) == generation)
+        if (Interlocked.Read(ref _generation) == generation)
         {
             _cache[presented] = entry;
 

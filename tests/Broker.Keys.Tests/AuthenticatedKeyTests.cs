@@ -153,6 +153,25 @@ public sealed class AuthenticatedKeyTests
     }
 
     [Fact]
+    public async Task RevokedKey_IsAnsweredFromMemory_EvenUnderAStaleLease()
+    {
+        var lease = new KeyCacheLease(_time, TimeSpan.FromMilliseconds(500));
+        lease.Renew(_time.GetTimestamp());
+        _store.Key = _store.Key! with { RevokedAt = _time.GetUtcNow() };
+        var authenticator = new KeyAuthenticator(_store, _time, lease);
+        Assert.Equal(KeyCheckStatus.Revoked, (await authenticator.CheckAsync(_secret)).Status);
+        var lookups = _store.Lookups;
+
+        lease.Expire();
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(KeyCheckStatus.Revoked, (await authenticator.CheckAsync(_secret)).Status);
+        }
+
+        Assert.Equal(lookups, _store.Lookups);
+    }
+
+    [Fact]
     public async Task UnknownKeys_AreNeverCached_SoAFloodNeitherGrowsNorEvictsTheCache()
     {
         await AuthenticateAsync();

@@ -176,6 +176,28 @@ public sealed class AuthenticationFloodTests : IDisposable
     }
 
     [Fact]
+    public async Task RevokedKey_HammeredBeyondTheBudget_Stays401_AnsweredFromMemory()
+    {
+        var (id, key) = await _app.CreateKeyAsync(new { name = "leaked", role = "agent", credentials = new[] { "*" } });
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(key, Attacker, "/v1/agent/credentials")).StatusCode);
+        using (var admin = _app.Admin())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/v1/keys/{id}/revoke", null)).StatusCode);
+        }
+
+        var lookups = Keys.Lookups;
+        for (var i = 0; i < Budget * 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(key, Attacker, "/v1/agent/credentials")).StatusCode);
+        }
+
+        Assert.Equal(lookups + 1, Keys.Lookups);
+
+        // The failures still spend the address's budget for keys that would need a lookup.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(KeySecrets.NewSecret(), Attacker, "/v1/agent/credentials")).StatusCode);
+    }
+
+    [Fact]
     public async Task MissingAndMalformedKeys_Get401WithoutLookups_AndAreSummarizedToo()
     {
         var before = (await AuditAsync()).Count;
