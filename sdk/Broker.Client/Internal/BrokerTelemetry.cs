@@ -32,9 +32,9 @@ internal sealed class BrokerTelemetry : IDisposable
     /// <summary>This client's meter (every client has its own, all named <c>Broker.Client</c>).</summary>
     public Meter Meter => _meter;
 
-    public StripedCounter CacheHits { get; } = new();
+    public StripedCounter CacheHits { get; } = StripedCounter.Create();
 
-    public StripedCounter CacheMisses { get; } = new();
+    public StripedCounter CacheMisses { get; } = StripedCounter.Create();
 
     public Counter<long> Refreshes { get; }
 

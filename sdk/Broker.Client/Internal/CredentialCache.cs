@@ -13,13 +13,18 @@ internal sealed class CredentialCache
 {
     private readonly object _applyLock = new();
     private readonly SecretRedactor _redactor;
-    private readonly BrokerTelemetry _telemetry;
+    private readonly StripedCounter _hits;
+    private readonly StripedCounter _misses;
     private volatile CacheState _state = CacheState.Empty;
+
+    // _state.Credentials again, one indirection closer for the read path; written together with _state.
+    private volatile FrozenDictionary<string, BrokerCredential> _credentials = CacheState.Empty.Credentials;
 
     public CredentialCache(SecretRedactor redactor, BrokerTelemetry telemetry)
     {
         _redactor = redactor;
-        _telemetry = telemetry;
+        _hits = telemetry.CacheHits;
+        _misses = telemetry.CacheMisses;
     }
 
     public CacheState State => _state;
@@ -27,13 +32,13 @@ internal sealed class CredentialCache
     /// <summary>The read path of <see cref="BrokerClient.GetCredential"/>: memory only, no lock, no allocation.</summary>
     public bool TryGet(string? name, [NotNullWhen(true)] out BrokerCredential? credential)
     {
-        if (name is not null && _state.Credentials.TryGetValue(name, out credential))
+        if (name is not null && _credentials.TryGetValue(name, out credential))
         {
-            _telemetry.CacheHits.Increment();
+            _hits.Increment();
             return true;
         }
 
-        _telemetry.CacheMisses.Increment();
+        _misses.Increment();
         credential = null;
         return false;
     }
@@ -41,12 +46,12 @@ internal sealed class CredentialCache
     /// <summary>Resolves placeholders against one snapshot, so a concurrent change set never mixes two versions into one text.</summary>
     public bool TryResolve(string text, out string result, out string? missingName)
     {
-        if (Placeholders.TryResolve(text, _state.Credentials, out result, out missingName))
+        if (Placeholders.TryResolve(text, _credentials, out result, out missingName))
         {
             return true;
         }
 
-        _telemetry.CacheMisses.Increment();
+        _misses.Increment();
         return false;
     }
 
@@ -99,7 +104,7 @@ internal sealed class CredentialCache
             var next = changed is null && removed is null && !full
                 ? new CacheState(old.Credentials, feed.Cursor ?? old.Cursor, etag)
                 : new CacheState(map.ToFrozenDictionary(StringComparer.Ordinal), feed.Cursor ?? old.Cursor, etag);
-            _state = next;
+            Publish(next);
             return new CacheUpdate(next, changed, removed);
         }
     }
@@ -110,8 +115,14 @@ internal sealed class CredentialCache
         lock (_applyLock)
         {
             _redactor.AddRange(fromDisk.Credentials.Values);
-            _state = fromDisk;
+            Publish(fromDisk);
         }
+    }
+
+    private void Publish(CacheState state)
+    {
+        _credentials = state.Credentials;
+        _state = state;
     }
 
     private static bool SecretEquals(string a, string b)
