@@ -16,12 +16,24 @@ public static partial class SecretScrubber
             return text;
         }
 
-        text = BrokerKey().Replace(text, m => m.Value[..12] + "…[REDACTED]");
-        text = Bearer().Replace(text, "Bearer [REDACTED]");
-        text = Jwt().Replace(text, "[REDACTED:jwt]");
-        text = AwsAccessKeyId().Replace(text, "[REDACTED:aws-key-id]");
-        return Assignment().Replace(text, m => m.Groups["name"].Value + m.Groups["sep"].Value + "[REDACTED]");
+        try
+        {
+            text = BrokerKey().Replace(text, m => m.Value[..12] + "…[REDACTED]");
+            text = Bearer().Replace(text, "Bearer [REDACTED]");
+            text = Jwt().Replace(text, "[REDACTED:jwt]");
+            text = AwsAccessKeyId().Replace(text, "[REDACTED:aws-key-id]");
+            return Assignment().Replace(text, m => m.Groups["name"].Value + m.Groups["sep"].Value + "[REDACTED]");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Fail closed: text that could not be checked in time (a starved CPU) is masked whole, and a log call
+            // never throws (an exception from a logger can end the process).
+            return Unchecked;
+        }
     }
+
+    /// <summary>What replaces a text the scrubber could not check in time.</summary>
+    public const string Unchecked = "[REDACTED: log text not checked in time]";
 
     [GeneratedRegex(@"brk_[A-Za-z0-9_\-]{12,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex BrokerKey();
