@@ -68,14 +68,22 @@ public abstract class BrokerClientTests : IAsyncLifetime
             client.TryGetCredential("search_key", out _);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // The smallest of three rounds: a one-off allocation by the runtime on this thread (seen once in a full CI run,
+        // 7,944 B) must not pass for the lookup's; a lookup that allocates does so in every round.
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 3 && fewest != 0; round++)
         {
-            client.GetCredential("openai_key");
-            client.TryGetCredential("search_key", out _);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                client.GetCredential("openai_key");
+                client.TryGetCredential("search_key", out _);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 
     [Fact]
