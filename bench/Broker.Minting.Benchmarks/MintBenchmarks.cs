@@ -20,7 +20,7 @@ public class MintBenchmarks
     private SigningKeyManager _keys = null!;
     private TokenMinter _minter = null!;
     private Caller _caller = null!;
-    private TokenRequest _request = null!;
+    private MintTokenRequest _request = null!;
     private ECDsa _bare = null!;
     private byte[] _signingInput = null!;
 
@@ -31,7 +31,7 @@ public class MintBenchmarks
         _keys = new SigningKeyManager(new InMemorySigningKeyStore(), encryption, Options.Create(new SigningOptions()), TimeProvider.System, NullLogger<SigningKeyManager>.Instance);
         _minter = new TokenMinter(_keys, Options.Create(new TokenOptions { Issuer = "http://127.0.0.1:8080" }), TimeProvider.System);
         _caller = new Caller("key-1", "deploy-bot", Role.Agent, "default", false, ["*"], []);
-        _request = new TokenRequest("https://api.example.com", "task-42", ["repo:read", "issues:write"], 300, "alice@example.com");
+        _request = new MintTokenRequest("https://api.example.com", "task-42", ["repo:read", "issues:write"], 300, "alice@example.com");
 
         var token = FullMint().Token;
         _signingInput = new byte[token.LastIndexOf('.')];

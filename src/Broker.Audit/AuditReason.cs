@@ -88,7 +88,7 @@ public sealed class AuditReason
     public override string ToString() => _text.ToString();
 
     /// <summary>The reason a refusal by <paramref name="exception"/> is recorded with: its code, and for a validation error the fields at fault.</summary>
-    public static AuditReason For(BrokerException exception)
+    public static AuditReason For(BrokerOperationException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var reason = new AuditReason(CodeFor(exception.Kind));

@@ -4,4 +4,4 @@ namespace Broker.Audit;
 
 /// <summary>The audit record could not be made durable: the operation must not proceed.</summary>
 public sealed class AuditUnavailableException(string message, Exception? inner = null)
-    : BrokerException(BrokerErrorKind.Unavailable, message, inner);
+    : BrokerOperationException(BrokerErrorKind.Unavailable, message, inner);

@@ -15,13 +15,13 @@ public static class BootstrapRule
     public const string ManageSigningKeys = "Only the bootstrap admin key may rotate or retire signing keys: they sign tokens for every tenant.";
 
     /// <summary>Refuses unless <paramref name="caller"/> is the bootstrap admin key.</summary>
-    /// <exception cref="BrokerException">Forbidden, with <paramref name="message"/>.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden, with <paramref name="message"/>.</exception>
     public static void Demand(Caller caller, string message)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.IsBootstrap)
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden, message);
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, message);
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace Broker.Core;
 
 /// <summary>Invalid input (400), with the offending fields. Messages never quote a secret value.</summary>
-public sealed class ValidationException : BrokerException
+public sealed class ValidationException : BrokerOperationException
 {
     public ValidationException(string field, string message)
         : this(new Dictionary<string, string[]> { [field] = [message] })

@@ -32,7 +32,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
     /// <summary>Checks a create request without creating anything: the tenant and role it would get.</summary>
     /// <exception cref="ValidationException">A field is invalid.</exception>
-    /// <exception cref="BrokerException">Another tenant without the bootstrap admin key (Forbidden).</exception>
+    /// <exception cref="BrokerOperationException">Another tenant without the bootstrap admin key (Forbidden).</exception>
     public (string Tenant, Role Role) Validate(Caller caller, CreateKeyRequest request)
     {
         var errors = new Dictionary<string, string[]>();
@@ -83,7 +83,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
         if (tenant != caller.Tenant && !caller.IsBootstrap)
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden, "Creating a key in another tenant needs the bootstrap admin key.");
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, "Creating a key in another tenant needs the bootstrap admin key.");
         }
 
         return (tenant, role);
@@ -162,7 +162,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     public KeyStatus StatusOf(ApiKeyRecord key) => key.StatusAt(time.GetUtcNow());
 
     /// <summary>Revokes a key; when this returns, no request with it succeeds in this process, nor (with a barrier) on any replica.</summary>
-    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not (<see cref="BootstrapRule"/>).</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the key is the bootstrap admin key and the caller is not (<see cref="BootstrapRule"/>).</exception>
     public async Task<ApiKeyRecord?> RevokeAsync(Caller caller, string id, CancellationToken cancellationToken = default)
     {
         if (await GetForChangeAsync(caller, id, cancellationToken).ConfigureAwait(false) is null)
@@ -177,7 +177,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     /// The key a caller may rotate or revoke, or null when the tenant has no such key. A key never becomes a bootstrap
     /// key after it was created, so a key found not to be one here cannot have become one by the time it changes.
     /// </summary>
-    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the key is the bootstrap admin key and the caller is not.</exception>
     public async Task<ApiKeyRecord?> GetForChangeAsync(Caller caller, string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -237,7 +237,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     /// </summary>
     /// <returns>The key, or null when the caller's tenant has no key with that id.</returns>
     /// <exception cref="ValidationException"><paramref name="graceSeconds"/> is out of range.</exception>
-    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
     public async Task<ApiKeyRecord?> CheckRotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
     {
         if (graceSeconds is < 0 or > MaxGraceSeconds)
@@ -253,7 +253,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
         if (existing.StatusAt(time.GetUtcNow()) != KeyStatus.Active)
         {
-            throw new BrokerException(BrokerErrorKind.Conflict, "Only an active key can be rotated.");
+            throw new BrokerOperationException(BrokerErrorKind.Conflict, "Only an active key can be rotated.");
         }
 
         return existing;
@@ -263,7 +263,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     /// Issues a new secret for a key. The new secret is never a bootstrap key, even when the bootstrap key rotates
     /// itself: it is then a plain admin key of tenant default (the bootstrap key is replaced through configuration).
     /// </summary>
-    /// <exception cref="BrokerException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the key is the bootstrap admin key and the caller is not; Conflict: the key is not active.</exception>
     public async Task<IssuedKey?> RotateAsync(Caller caller, string id, int? graceSeconds, CancellationToken cancellationToken = default)
     {
         if (await CheckRotateAsync(caller, id, graceSeconds, cancellationToken).ConfigureAwait(false) is null)
@@ -295,7 +295,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     /// refused verify reads nothing of the presented key and counts nothing.
     /// </summary>
     /// <exception cref="ValidationException">No key, or an invalid agent name.</exception>
-    /// <exception cref="BrokerException">Forbidden (<see cref="VerifyAsRule"/>): another agent name that the grant does not match.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden (<see cref="VerifyAsRule"/>): another agent name that the grant does not match.</exception>
     public async Task<InboundVerification> VerifyInboundAsync(Caller agent, string? presented, string? agentName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agent);
@@ -318,7 +318,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         agentName ??= agent.Name;
         if (!agent.MayVerifyAs(agentName))
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden,
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden,
                 $"Rule {VerifyAsRule}: this key verifies inbound keys for its own name, and for other agent names only when its verifyAs grant matches them; the agent named matches none.");
         }
 

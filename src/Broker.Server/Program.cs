@@ -1,7 +1,9 @@
 using Broker.Server.Apis;
+using Broker.Server.Commands;
 using Broker.Server.Hosting;
 using Broker.Server.Observability;
 using Broker.Server.Security;
+using Broker.Server.Startup;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBroker();

@@ -6,7 +6,7 @@ namespace Broker.Storage.Postgres;
 /// <summary>
 /// The shared store: one <see cref="NpgsqlDataSource"/> (pooled; Npgsql reconnects on its own after a restart).
 /// Every store call goes through <see cref="RunAsync{T}"/>, which turns "the database is not reachable" into
-/// <see cref="BrokerException"/> of kind Unavailable (503, fail closed) and clears the pool, so connections that
+/// <see cref="BrokerOperationException"/> of kind Unavailable (503, fail closed) and clears the pool, so connections that
 /// died with the server are not handed out again one failure at a time.
 /// </summary>
 public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
@@ -38,10 +38,10 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Clears the pool (its connections died with the server) and returns the 503 to throw instead of <paramref name="cause"/>.</summary>
-    public BrokerException Unavailable(Exception cause)
+    public BrokerOperationException Unavailable(Exception cause)
     {
         DataSource.Clear();
-        return new BrokerException(BrokerErrorKind.Unavailable, "The store is unavailable; the operation was not performed.", cause);
+        return new BrokerOperationException(BrokerErrorKind.Unavailable, "The store is unavailable; the operation was not performed.", cause);
     }
 
     public Task RunAsync(Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken) =>

@@ -32,7 +32,7 @@ public sealed class AuditReasonTests
     {
         var invalid = new ValidationException(new Dictionary<string, string[]> { ["ttlSeconds"] = ["x"], ["audience"] = ["y"] });
         Assert.Equal("validation fields=audience,ttlSeconds", AuditReason.For(invalid).ToString());
-        Assert.Equal("not_found", AuditReason.For(new BrokerException(BrokerErrorKind.NotFound, "gone")).ToString());
+        Assert.Equal("not_found", AuditReason.For(new BrokerOperationException(BrokerErrorKind.NotFound, "gone")).ToString());
         Assert.Equal(AuditOutcomes.Denied, AuditReason.OutcomeFor(BrokerErrorKind.Forbidden));
         Assert.Equal(AuditOutcomes.Error, AuditReason.OutcomeFor(BrokerErrorKind.Upstream));
         Assert.Equal(AuditOutcomes.Error, AuditReason.OutcomeFor(BrokerErrorKind.Unavailable));

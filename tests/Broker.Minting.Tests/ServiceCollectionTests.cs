@@ -35,7 +35,7 @@ public sealed class ServiceCollectionTests
         Assert.Equal("eu-west-1", provider.GetRequiredService<IOptions<AwsStsOptions>>().Value.Region);
         Assert.NotNull(provider.GetRequiredService<StsMinter>());
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is SigningKeyMaintenanceService);
-        var result = await provider.GetRequiredService<TokenMinter>().MintAsync(TestFixtures.Agent(), new TokenRequest("aud", "t"));
+        var result = await provider.GetRequiredService<TokenMinter>().MintAsync(TestFixtures.Agent(), new MintTokenRequest("aud", "t"));
         Assert.Equal("http://127.0.0.1:8080", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(result.Token).Issuer);
         Assert.Equal("http://127.0.0.1:8080", provider.GetRequiredService<JwksProvider>().GetDiscoveryDocument().Issuer);
     }

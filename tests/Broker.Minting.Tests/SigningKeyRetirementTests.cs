@@ -96,8 +96,8 @@ public sealed class SigningKeyRetirementTests
 
         store.Failing = true;
         b.Invalidate();
-        await Assert.ThrowsAsync<BrokerException>(() => b.GetSnapshotAsync().AsTask());
-        await Assert.ThrowsAsync<BrokerException>(() => b.IsTrustedAsync(compromised).AsTask()); // fails closed, again
+        await Assert.ThrowsAsync<BrokerOperationException>(() => b.GetSnapshotAsync().AsTask());
+        await Assert.ThrowsAsync<BrokerOperationException>(() => b.IsTrustedAsync(compromised).AsTask()); // fails closed, again
 
         store.Failing = false;
         Assert.False(await b.IsTrustedAsync(compromised));

@@ -39,7 +39,7 @@ public abstract class SigningKeyStoreContractTests
         var (record, _) = SigningKeyMaterial.Generate(TestFixtures.NewEncryption(), T0);
         await store.AddAsync(record);
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => store.AddAsync(record));
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => store.AddAsync(record));
 
         Assert.Equal(BrokerErrorKind.Conflict, ex.Kind);
     }

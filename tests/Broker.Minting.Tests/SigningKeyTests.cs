@@ -92,7 +92,7 @@ public sealed class SigningKeyTests
 
         var swapped = b with { SealedPrivateKey = a.SealedPrivateKey };
 
-        var ex = Assert.Throws<BrokerException>(() => SigningKeyMaterial.Open(swapped, encryption));
+        var ex = Assert.Throws<BrokerOperationException>(() => SigningKeyMaterial.Open(swapped, encryption));
         Assert.Equal(BrokerErrorKind.Unavailable, ex.Kind);
     }
 
@@ -106,7 +106,7 @@ public sealed class SigningKeyTests
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var forged = record with { SealedPrivateKey = encryption.Seal(other.ExportPkcs8PrivateKey(), SigningKeyMaterial.AssociatedDataFor(record.Kid)) };
 
-        var ex = Assert.Throws<BrokerException>(() => SigningKeyMaterial.Open(forged, encryption));
+        var ex = Assert.Throws<BrokerOperationException>(() => SigningKeyMaterial.Open(forged, encryption));
         Assert.Equal(BrokerErrorKind.Unavailable, ex.Kind);
         await Task.CompletedTask;
     }
@@ -122,7 +122,7 @@ public sealed class SigningKeyTests
         }
 
         using var second = TestFixtures.Manager(store, TestFixtures.NewEncryption(), time);
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => second.GetSnapshotAsync().AsTask());
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => second.GetSnapshotAsync().AsTask());
         Assert.Equal(BrokerErrorKind.Unavailable, ex.Kind);
     }
 

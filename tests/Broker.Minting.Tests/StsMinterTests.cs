@@ -94,7 +94,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
         const string wrongSecret = "wrongSecret/0000000000000000000000000000000";
         _source.Values["aws-bad"] = new AwsBaseCredential(FakeSts.AccessKeyId, wrongSecret, RoleArn);
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-bad", "t1")));
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-bad", "t1")));
 
         Assert.Equal(BrokerErrorKind.Upstream, ex.Kind);
         Assert.Equal(1, _sts.Rejected);
@@ -108,7 +108,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
         const string unknownKey = "AKIAUNKNOWNKEY000001";
         _source.Values["aws-unknown"] = new AwsBaseCredential(unknownKey, FakeSts.SecretAccessKey, RoleArn);
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-unknown", "t1")));
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-unknown", "t1")));
 
         Assert.Equal(BrokerErrorKind.Upstream, ex.Kind);
         Assert.Contains("InvalidClientTokenId", ex.Message);
@@ -123,7 +123,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
         var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() =>
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() =>
             Minter($"http://127.0.0.1:{closedPort}").MintAsync(TestFixtures.Agent(), new StsRequest("aws-prod", "t1")));
 
         Assert.Equal(BrokerErrorKind.Upstream, ex.Kind);
@@ -211,7 +211,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
     [Fact]
     public async Task CredentialOutsideTheAgentsPatterns_IsForbidden()
     {
-        var ex = await Assert.ThrowsAsync<BrokerException>(() =>
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() =>
             Minter().MintAsync(TestFixtures.Agent("a", "default", "github-*"), new StsRequest("aws-prod", "t1")));
 
         Assert.Equal(BrokerErrorKind.Forbidden, ex.Kind);
@@ -221,7 +221,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
     [Fact]
     public async Task NonAgentKey_IsForbidden()
     {
-        var ex = await Assert.ThrowsAsync<BrokerException>(() =>
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() =>
             Minter().MintAsync(TestFixtures.Agent() with { Role = Role.Admin }, new StsRequest("aws-prod", "t1")));
 
         Assert.Equal(BrokerErrorKind.Forbidden, ex.Kind);
@@ -230,7 +230,7 @@ public sealed partial class StsMinterTests : IAsyncLifetime
     [Fact]
     public async Task MissingCredential_IsNotFound()
     {
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-missing", "t1")));
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => Minter().MintAsync(TestFixtures.Agent(), new StsRequest("aws-missing", "t1")));
 
         Assert.Equal(BrokerErrorKind.NotFound, ex.Kind);
     }

@@ -63,7 +63,7 @@ internal sealed class MintingRig : IDisposable
     public JwksProvider Jwks { get; }
 
     public ValueTask<TokenResult> MintAsync(string audience = "https://api.example", int? ttl = null, string? onBehalfOf = null, Caller? caller = null) =>
-        Minter.MintAsync(caller ?? TestFixtures.Agent(), new TokenRequest(audience, "task-7", ["read", "write"], ttl, onBehalfOf));
+        Minter.MintAsync(caller ?? TestFixtures.Agent(), new MintTokenRequest(audience, "task-7", ["read", "write"], ttl, onBehalfOf));
 
     public void Dispose() => Keys.Dispose();
 }

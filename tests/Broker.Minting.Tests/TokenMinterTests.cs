@@ -13,7 +13,7 @@ public sealed class TokenMinterTests
         using var rig = new MintingRig(new DateTimeOffset(2030, 1, 2, 3, 4, 5, 678, TimeSpan.Zero));
         var caller = TestFixtures.Agent("deploy-bot", "acme");
 
-        var result = await rig.Minter.MintAsync(caller, new TokenRequest("https://api.example", "task-7", ["read", "write", "read"], 120));
+        var result = await rig.Minter.MintAsync(caller, new MintTokenRequest("https://api.example", "task-7", ["read", "write", "read"], 120));
 
         var token = new JsonWebToken(result.Token);
         Assert.Equal("Bearer", result.TokenType);
@@ -55,7 +55,7 @@ public sealed class TokenMinterTests
     {
         using var rig = new MintingRig();
 
-        var result = await rig.Minter.MintAsync(TestFixtures.Agent(), new TokenRequest("aud", "t"));
+        var result = await rig.Minter.MintAsync(TestFixtures.Agent(), new MintTokenRequest("aud", "t"));
 
         var token = new JsonWebToken(result.Token);
         Assert.Equal(TimeSpan.FromSeconds(60), token.ValidTo - token.IssuedAt);
@@ -101,33 +101,33 @@ public sealed class TokenMinterTests
         Assert.Equal(rig.Time.GetUtcNow().ToUnixTimeSeconds() + ttl, result.ExpiresAt.ToUnixTimeSeconds());
     }
 
-    public static TheoryData<TokenRequest, string> InvalidRequests => new()
+    public static TheoryData<MintTokenRequest, string> InvalidRequests => new()
     {
-        { new TokenRequest(null, "t"), "audience" },
-        { new TokenRequest("", "t"), "audience" },
-        { new TokenRequest("aud\n", "t"), "audience" },
-        { new TokenRequest("a b", "t"), "audience" },
-        { new TokenRequest(new string('a', 513), "t"), "audience" },
-        { new TokenRequest("aud", null), "task" },
-        { new TokenRequest("aud", "  "), "task" },
-        { new TokenRequest("aud", "line\nbreak"), "task" },
-        { new TokenRequest("aud", "bidi\u202Eoverride"), "task" },
-        { new TokenRequest("aud", "nul\0"), "task" },
-        { new TokenRequest("aud", new string('t', 129)), "task" },
-        { new TokenRequest("aud", "t", ["has space"]), "scopes" },
-        { new TokenRequest("aud", "t", ["quote\""]), "scopes" },
-        { new TokenRequest("aud", "t", [""]), "scopes" },
-        { new TokenRequest("aud", "t", [new string('s', 129)]), "scopes" },
-        { new TokenRequest("aud", "t", Enumerable.Range(0, 65).Select(i => "s" + i).ToArray()), "scopes" },
-        { new TokenRequest("aud", "t", Enumerable.Range(0, 64).Select(i => i + new string('s', 60)).ToArray()), "scopes" },
-        { new TokenRequest("aud", "t", OnBehalfOf: "alice smith"), "onBehalfOf" },
-        { new TokenRequest("aud", "t", OnBehalfOf: ""), "onBehalfOf" },
-        { new TokenRequest("aud", "t", OnBehalfOf: new string('u', 257)), "onBehalfOf" },
+        { new MintTokenRequest(null, "t"), "audience" },
+        { new MintTokenRequest("", "t"), "audience" },
+        { new MintTokenRequest("aud\n", "t"), "audience" },
+        { new MintTokenRequest("a b", "t"), "audience" },
+        { new MintTokenRequest(new string('a', 513), "t"), "audience" },
+        { new MintTokenRequest("aud", null), "task" },
+        { new MintTokenRequest("aud", "  "), "task" },
+        { new MintTokenRequest("aud", "line\nbreak"), "task" },
+        { new MintTokenRequest("aud", "bidi\u202Eoverride"), "task" },
+        { new MintTokenRequest("aud", "nul\0"), "task" },
+        { new MintTokenRequest("aud", new string('t', 129)), "task" },
+        { new MintTokenRequest("aud", "t", ["has space"]), "scopes" },
+        { new MintTokenRequest("aud", "t", ["quote\""]), "scopes" },
+        { new MintTokenRequest("aud", "t", [""]), "scopes" },
+        { new MintTokenRequest("aud", "t", [new string('s', 129)]), "scopes" },
+        { new MintTokenRequest("aud", "t", Enumerable.Range(0, 65).Select(i => "s" + i).ToArray()), "scopes" },
+        { new MintTokenRequest("aud", "t", Enumerable.Range(0, 64).Select(i => i + new string('s', 60)).ToArray()), "scopes" },
+        { new MintTokenRequest("aud", "t", OnBehalfOf: "alice smith"), "onBehalfOf" },
+        { new MintTokenRequest("aud", "t", OnBehalfOf: ""), "onBehalfOf" },
+        { new MintTokenRequest("aud", "t", OnBehalfOf: new string('u', 257)), "onBehalfOf" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidRequests))]
-    public async Task InvalidField_IsAValidationErrorNamingIt(TokenRequest request, string field)
+    public async Task InvalidField_IsAValidationErrorNamingIt(MintTokenRequest request, string field)
     {
         using var rig = new MintingRig();
 
@@ -142,7 +142,7 @@ public sealed class TokenMinterTests
         using var rig = new MintingRig();
 
         var ex = await Assert.ThrowsAsync<ValidationException>(() =>
-            rig.Minter.MintAsync(TestFixtures.Agent(), new TokenRequest(null, null, ["a b"], 1, "x y")).AsTask());
+            rig.Minter.MintAsync(TestFixtures.Agent(), new MintTokenRequest(null, null, ["a b"], 1, "x y")).AsTask());
 
         Assert.Equal(["audience", "onBehalfOf", "scopes", "task", "ttlSeconds"], ex.Errors.Keys.Order(StringComparer.Ordinal));
     }
@@ -156,7 +156,7 @@ public sealed class TokenMinterTests
         using var rig = new MintingRig();
         var caller = TestFixtures.Agent() with { Role = role };
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => rig.MintAsync(caller: caller).AsTask());
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => rig.MintAsync(caller: caller).AsTask());
 
         Assert.Equal(BrokerErrorKind.Forbidden, ex.Kind);
     }
@@ -167,7 +167,7 @@ public sealed class TokenMinterTests
         using var rig = new MintingRig();
         rig.TokenOptions.Issuer = null;
 
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => rig.MintAsync().AsTask());
+        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() => rig.MintAsync().AsTask());
 
         Assert.Equal(BrokerErrorKind.Unavailable, ex.Kind);
     }

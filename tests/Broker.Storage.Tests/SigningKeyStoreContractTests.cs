@@ -26,7 +26,7 @@ public sealed class SigningKeyStoreContractTests
         Assert.Equal(key.CreatedAt, stored.CreatedAt);
         Assert.Equal(key.PublicJwk, stored.PublicJwk);
         Assert.Equal(key.SealedPrivateKey.Ciphertext, stored.SealedPrivateKey.Ciphertext);
-        Assert.Equal(BrokerErrorKind.Conflict, (await Assert.ThrowsAsync<BrokerException>(() => store.AddAsync(key))).Kind);
+        Assert.Equal(BrokerErrorKind.Conflict, (await Assert.ThrowsAsync<BrokerOperationException>(() => store.AddAsync(key))).Kind);
 
         Assert.True(await store.TryRetireAsync(key.Kid, T0.AddHours(1), T0.AddHours(2)));
         Assert.False(await store.TryRetireAsync(key.Kid, T0.AddHours(3), T0.AddHours(4)));
@@ -88,6 +88,6 @@ public sealed class SigningKeyStoreContractTests
         Assert.All(stored, k => Assert.Equal(newKek.Id, k.SealedPrivateKey.KekId));
         Assert.Equal(keys.Select(k => k.SealedPrivateKey.Ciphertext), stored.Select(k => k.SealedPrivateKey.Ciphertext));
         Assert.All(stored, k => Assert.Equal(k.Kid, SigningKeyMaterial.Open(k, target).Kid));
-        Assert.Throws<BrokerException>(() => SigningKeyMaterial.Open(stored[0], new EnvelopeEncryption(oldKek)));
+        Assert.Throws<BrokerOperationException>(() => SigningKeyMaterial.Open(stored[0], new EnvelopeEncryption(oldKek)));
     }
 }

@@ -7,7 +7,7 @@ namespace Broker.Minting.Signing;
 /// </summary>
 public interface ISigningKeyStore
 {
-    /// <summary>Adds a new key. A kid that already exists is a <see cref="Broker.Core.BrokerException"/> of kind Conflict.</summary>
+    /// <summary>Adds a new key. A kid that already exists is a <see cref="Broker.Core.BrokerOperationException"/> of kind Conflict.</summary>
     Task AddAsync(SigningKeyRecord key, CancellationToken cancellationToken = default);
 
     /// <summary>Every stored key, retired or not, in no particular order.</summary>

@@ -15,7 +15,7 @@ public sealed class InMemorySigningKeyStore : ISigningKeyStore
         {
             if (!_keys.TryAdd(key.Kid, key))
             {
-                throw new BrokerException(BrokerErrorKind.Conflict, "A signing key with this kid already exists.");
+                throw new BrokerOperationException(BrokerErrorKind.Conflict, "A signing key with this kid already exists.");
             }
         }
 

@@ -25,7 +25,7 @@ public sealed class SigningKeyMaintenanceService(
             {
                 await keys.GetSnapshotAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (BrokerException ex)
+            catch (BrokerOperationException ex)
             {
                 // Already logged with its cause by the manager; minting fails closed meanwhile.
                 logger.LogWarning("Signing key maintenance failed: {Message}", ex.Message);

@@ -73,7 +73,7 @@ public sealed class SigningKeyManager : IDisposable
     }
 
     /// <summary>The current view of the key set, reloaded from the store when due. Allocation-free on the hot path.</summary>
-    /// <exception cref="BrokerException">Unavailable: the store or the key-encryption key cannot be used.</exception>
+    /// <exception cref="BrokerOperationException">Unavailable: the store or the key-encryption key cannot be used.</exception>
     public ValueTask<SigningKeySnapshot> GetSnapshotAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = Volatile.Read(ref _snapshot);
@@ -89,7 +89,7 @@ public sealed class SigningKeyManager : IDisposable
     /// Whether a token signed with <paramref name="kid"/> may still be trusted: the kid is the current key or a retired
     /// key still published. A key retired at once, dropped, or never seen is not. The JWKS is built from the same view.
     /// </summary>
-    /// <exception cref="BrokerException">Unavailable: the store or the key-encryption key cannot be used.</exception>
+    /// <exception cref="BrokerOperationException">Unavailable: the store or the key-encryption key cannot be used.</exception>
     public async ValueTask<bool> IsTrustedAsync(string kid, CancellationToken cancellationToken = default)
     {
         var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
@@ -109,7 +109,7 @@ public sealed class SigningKeyManager : IDisposable
     /// so some key always signs. Idempotent.
     /// </summary>
     /// <returns>The new view, or null when the store has no key with this kid.</returns>
-    /// <exception cref="BrokerException">Unavailable: the store or the key-encryption key cannot be used.</exception>
+    /// <exception cref="BrokerOperationException">Unavailable: the store or the key-encryption key cannot be used.</exception>
     public async Task<SigningKeySnapshot?> RetireNowAsync(string kid, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(kid);
@@ -148,10 +148,10 @@ public sealed class SigningKeyManager : IDisposable
             done = true;
             return snapshot;
         }
-        catch (Exception ex) when (ex is not BrokerException and not OperationCanceledException)
+        catch (Exception ex) when (ex is not BrokerOperationException and not OperationCanceledException)
         {
             _logger.LogError(ex, "Retiring signing key {Kid} failed.", kid);
-            throw new BrokerException(BrokerErrorKind.Unavailable, "The signing keys are unavailable.", ex);
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable, "The signing keys are unavailable.", ex);
         }
         finally
         {
@@ -203,11 +203,11 @@ public sealed class SigningKeyManager : IDisposable
                 throw;
             }
         }
-        catch (Exception ex) when (ex is not BrokerException and not OperationCanceledException)
+        catch (Exception ex) when (ex is not BrokerOperationException and not OperationCanceledException)
         {
             // Fail closed: never keep signing from a view that may be staler than the retirement bound allows.
             _logger.LogError(ex, "The signing keys could not be loaded from the store.");
-            throw new BrokerException(BrokerErrorKind.Unavailable, "The signing keys are unavailable.", ex);
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable, "The signing keys are unavailable.", ex);
         }
         finally
         {
@@ -231,7 +231,7 @@ public sealed class SigningKeyManager : IDisposable
         for (var pass = 0; ; pass++)
         {
             newest = NewestActive(records)
-                ?? throw new BrokerException(BrokerErrorKind.Unavailable, "No signing key is current; the store changed while loading.");
+                ?? throw new BrokerOperationException(BrokerErrorKind.Unavailable, "No signing key is current; the store changed while loading.");
             var older = records.Where(r => r.RetiredAt is null && r.Kid != newest.Kid).ToList();
             if (older.Count == 0 || pass == 3)
             {
@@ -328,11 +328,11 @@ public sealed class SigningKeyManager : IDisposable
             var jwk = PublicJwk.Parse(record.PublicJwk);
             return jwk.Kid == record.Kid
                 ? jwk
-                : throw new BrokerException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' has a public JWK of another key.");
+                : throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' has a public JWK of another key.");
         }
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
         {
-            throw new BrokerException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' has a malformed public JWK.", ex);
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' has a malformed public JWK.", ex);
         }
     }
 

@@ -43,7 +43,7 @@ public static class SigningKeyMaterial
     }
 
     /// <summary>Decrypts a stored key so it can sign.</summary>
-    /// <exception cref="BrokerException">Unavailable: the key cannot be decrypted, has no private part, is not P-256, or
+    /// <exception cref="BrokerOperationException">Unavailable: the key cannot be decrypted, has no private part, is not P-256, or
     /// does not match its kid.</exception>
     public static SigningKey Open(SigningKeyRecord record, EnvelopeEncryption encryption)
     {
@@ -56,7 +56,7 @@ public static class SigningKeyMaterial
         }
         catch (Exception ex) when (ex is KeyEncryptionKeyException or CryptographicException)
         {
-            throw new BrokerException(BrokerErrorKind.Unavailable,
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable,
                 $"Signing key '{record.Kid}' cannot be decrypted (missing or different key-encryption key, or the stored key was altered).", ex);
         }
 
@@ -75,7 +75,7 @@ public static class SigningKeyMaterial
             // public half is not the one published, would both break validators.
             if (!hasPrivatePart || ecdsa.KeySize != 256 || PublicJwkOf(ecdsa).Kid != record.Kid)
             {
-                throw new BrokerException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' is not a P-256 private key matching its kid.");
+                throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' is not a P-256 private key matching its kid.");
             }
 
             return new SigningKey(record.Kid, record.CreatedAt, ecdsa);
@@ -83,7 +83,7 @@ public static class SigningKeyMaterial
         catch (CryptographicException ex)
         {
             ecdsa.Dispose();
-            throw new BrokerException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' is malformed.", ex);
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"Signing key '{record.Kid}' is malformed.", ex);
         }
         catch
         {
@@ -103,7 +103,7 @@ public static class SigningKeyMaterial
         var parameters = ecdsa.ExportParameters(includePrivateParameters: false);
         if (parameters.Curve.Oid?.Value != ECCurve.NamedCurves.nistP256.Oid.Value && parameters.Curve.Oid?.FriendlyName != "nistP256")
         {
-            throw new BrokerException(BrokerErrorKind.Unavailable, "Signing keys must be on curve P-256.");
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable, "Signing keys must be on curve P-256.");
         }
 
         var x = Base64Url.EncodeToString(parameters.Q.X);

@@ -38,7 +38,7 @@ public sealed class StsMinter
     /// <exception cref="ValidationException">Fields <c>credential</c>, <c>task</c>, <c>roleArn</c> (also when neither
     /// the request nor the credential names a role), <c>durationSeconds</c> (outside 900..43200), <c>policy</c> (not an
     /// object, or over 2,048 characters), <c>onBehalfOf</c>.</exception>
-    /// <exception cref="BrokerException">Forbidden: not an agent key, or its patterns do not allow the credential.
+    /// <exception cref="BrokerOperationException">Forbidden: not an agent key, or its patterns do not allow the credential.
     /// NotFound: no <c>aws</c> credential of that name. Upstream: STS refused or could not be reached (no key material
     /// in the message).</exception>
     public async Task<StsResult> MintAsync(Caller caller, StsRequest request, CancellationToken cancellationToken = default)
@@ -47,18 +47,18 @@ public sealed class StsMinter
         ArgumentNullException.ThrowIfNull(request);
         if (caller.Role != Role.Agent)
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden, "Only agent keys may mint STS credentials.");
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, "Only agent keys may mint STS credentials.");
         }
 
         var (duration, policy) = Validate(request);
         var credentialName = request.Credential!;
         if (!caller.MayReadCredential(credentialName))
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden, $"This key may not use credential '{credentialName}'.");
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, $"This key may not use credential '{credentialName}'.");
         }
 
         var baseCredential = await _credentials.GetAsync(caller.Tenant, credentialName, cancellationToken).ConfigureAwait(false)
-            ?? throw new BrokerException(BrokerErrorKind.NotFound, $"There is no aws credential named '{credentialName}'.");
+            ?? throw new BrokerOperationException(BrokerErrorKind.NotFound, $"There is no aws credential named '{credentialName}'.");
 
         var roleArn = request.RoleArn ?? baseCredential.RoleArn;
         if (roleArn is null)
@@ -84,20 +84,20 @@ public sealed class StsMinter
             var code = SafeCode(ex.ErrorCode);
             _logger.LogWarning("STS AssumeRole with credential {Credential} of tenant {Tenant} failed: {ErrorCode} (HTTP {Status}).",
                 credentialName, caller.Tenant, code, (int)ex.StatusCode);
-            throw new BrokerException(BrokerErrorKind.Upstream, MessageFor(code, ex.StatusCode));
+            throw new BrokerOperationException(BrokerErrorKind.Upstream, MessageFor(code, ex.StatusCode));
         }
         catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or IOException
                                        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             _logger.LogWarning("STS could not be reached for credential {Credential} of tenant {Tenant}: {ExceptionType}.",
                 credentialName, caller.Tenant, ex.GetType().Name);
-            throw new BrokerException(BrokerErrorKind.Upstream, "STS could not be reached or did not answer in time.");
+            throw new BrokerOperationException(BrokerErrorKind.Upstream, "STS could not be reached or did not answer in time.");
         }
 
         var session = response.Credentials;
         if (session?.AccessKeyId is null || session.SecretAccessKey is null || session.SessionToken is null || session.Expiration is null)
         {
-            throw new BrokerException(BrokerErrorKind.Upstream, "STS answered AssumeRole without session credentials.");
+            throw new BrokerOperationException(BrokerErrorKind.Upstream, "STS answered AssumeRole without session credentials.");
         }
 
         return new StsResult(

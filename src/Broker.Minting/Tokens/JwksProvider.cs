@@ -8,7 +8,7 @@ namespace Broker.Minting.Tokens;
 public sealed class JwksProvider(SigningKeyManager keys, IOptions<TokenOptions> options)
 {
     /// <summary>The JWKS JSON (<c>application/json</c>): the current key and every retired key whose tokens may still be valid; public parameters only.</summary>
-    /// <exception cref="BrokerException">Unavailable: the signing keys cannot be loaded.</exception>
+    /// <exception cref="BrokerOperationException">Unavailable: the signing keys cannot be loaded.</exception>
     public async ValueTask<string> GetJwksAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = await keys.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
@@ -16,6 +16,6 @@ public sealed class JwksProvider(SigningKeyManager keys, IOptions<TokenOptions> 
     }
 
     /// <summary>The discovery document for the configured issuer.</summary>
-    /// <exception cref="BrokerException">Unavailable: <c>Broker:Issuer</c> is not configured.</exception>
+    /// <exception cref="BrokerOperationException">Unavailable: <c>Broker:Issuer</c> is not configured.</exception>
     public OpenIdConfiguration GetDiscoveryDocument() => OpenIdConfiguration.For(TokenMinter.IssuerOf(options.Value));
 }

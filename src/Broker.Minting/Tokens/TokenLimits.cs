@@ -1,6 +1,6 @@
 namespace Broker.Minting.Tokens;
 
-/// <summary>The bounds of <see cref="TokenRequest"/>.</summary>
+/// <summary>The bounds of <see cref="MintTokenRequest"/>.</summary>
 public static class TokenLimits
 {
     public const int DefaultTtlSeconds = 60;

@@ -42,15 +42,15 @@ public sealed class TokenMinter
     /// <exception cref="ValidationException">A field is missing, too long, has forbidden characters, or
     /// <c>ttlSeconds</c> is outside 5..3600 (fields: <c>audience</c>, <c>task</c>, <c>scopes</c>, <c>ttlSeconds</c>,
     /// <c>onBehalfOf</c>).</exception>
-    /// <exception cref="BrokerException">Forbidden: the caller is not an agent key. Unavailable: no usable signing key, or
+    /// <exception cref="BrokerOperationException">Forbidden: the caller is not an agent key. Unavailable: no usable signing key, or
     /// <c>Broker:Issuer</c> is not set.</exception>
-    public async ValueTask<TokenResult> MintAsync(Caller caller, TokenRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<TokenResult> MintAsync(Caller caller, MintTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         if (caller.Role != Role.Agent)
         {
-            throw new BrokerException(BrokerErrorKind.Forbidden, "Only agent keys may mint tokens.");
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, "Only agent keys may mint tokens.");
         }
 
         var ttl = Validate(request, out var scope);
@@ -60,7 +60,7 @@ public sealed class TokenMinter
     }
 
     /// <summary>The signing step, separate so the benchmark measures exactly what a request pays after validation.</summary>
-    internal TokenResult Mint(SigningKey key, string issuer, Caller caller, TokenRequest request, string scope, int ttlSeconds)
+    internal TokenResult Mint(SigningKey key, string issuer, Caller caller, MintTokenRequest request, string scope, int ttlSeconds)
     {
         // JWT times are whole seconds; compute exp from the truncated iat so expiresAt equals the claim.
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
@@ -102,7 +102,7 @@ public sealed class TokenMinter
 
     /// <summary>Checks the request; returns the lifetime in seconds and the joined scope string.</summary>
     /// <exception cref="ValidationException">Every invalid field at once.</exception>
-    internal static int Validate(TokenRequest request, out string scope)
+    internal static int Validate(MintTokenRequest request, out string scope)
     {
         Dictionary<string, string[]>? errors = null;
         void Fail(string field, string message) => (errors ??= [])[field] = [message];
@@ -154,7 +154,7 @@ public sealed class TokenMinter
 
     internal static string IssuerOf(TokenOptions options) =>
         string.IsNullOrWhiteSpace(options.Issuer)
-            ? throw new BrokerException(BrokerErrorKind.Unavailable, "Broker:Issuer is not configured.")
+            ? throw new BrokerOperationException(BrokerErrorKind.Unavailable, "Broker:Issuer is not configured.")
             : options.Issuer.TrimEnd('/');
 
     private static string NewJti()

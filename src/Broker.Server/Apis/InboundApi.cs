@@ -26,7 +26,7 @@ public static class InboundApi
         {
             result = await keys.VerifyInboundAsync(http.GetCaller(), body.Key, body.Agent, cancellationToken);
         }
-        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
         {
             // Refused before the presented key is looked at: nothing about it is recorded, and it is not counted.
             var agent = body.Agent is { Length: > 128 } a ? a[..128] : body.Agent;

@@ -36,7 +36,7 @@ public static class KeysApi
         {
             tenant = keys.Validate(caller, body).Tenant;
         }
-        catch (BrokerException ex)
+        catch (BrokerOperationException ex)
         {
             var reason = ex.Kind == BrokerErrorKind.Forbidden ? "other_tenant" : AuditReason.For(ex).ToString();
             await audit.RecordAsync(http, AuditActions.KeyCreate, target, AuditOutcomes.Denied, reason);
@@ -66,7 +66,7 @@ public static class KeysApi
         {
             revoked = await keys.RevokeAsync(http.GetCaller(), id, CancellationToken.None);
         }
-        catch (BrokerException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
+        catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
         {
             await audit.RecordAsync(http, AuditActions.KeyRevoke, Truncate(id), AuditOutcomes.Denied, BootstrapRule.Reason);
             throw;
@@ -119,7 +119,7 @@ public static class KeysApi
         {
             existing = await keys.CheckRotateAsync(caller, id, grace, cancellationToken);
         }
-        catch (BrokerException ex)
+        catch (BrokerOperationException ex)
         {
             var reason = ex.Kind == BrokerErrorKind.Forbidden ? BootstrapRule.Reason : AuditReason.For(ex).ToString();
             await audit.RecordAsync(http, AuditActions.KeyRotate, target, AuditReason.OutcomeFor(ex.Kind), reason);

@@ -35,7 +35,7 @@ public static class TokensApi
         return app;
     }
 
-    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] TokenRequest body, HttpContext http, TokenMinter minter, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] MintTokenRequest body, HttpContext http, TokenMinter minter, RequestAudit audit, CancellationToken cancellationToken)
     {
         var caller = http.GetCaller();
         var target = string.IsNullOrEmpty(body.Audience) || body.Audience.Length > 256 ? "(invalid)" : body.Audience;
@@ -44,7 +44,7 @@ public static class TokensApi
         {
             token = await minter.MintAsync(caller, body, cancellationToken);
         }
-        catch (BrokerException ex)
+        catch (BrokerOperationException ex)
         {
             await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditReason.OutcomeFor(ex.Kind), MintReason(AuditReason.For(ex), caller, body, ex).ToString());
             throw;
@@ -65,7 +65,7 @@ public static class TokensApi
         {
             result = await minter.MintAsync(caller, body, cancellationToken);
         }
-        catch (BrokerException ex)
+        catch (BrokerOperationException ex)
         {
             await audit.RecordAsync(http, AuditActions.StsMint, target, AuditReason.OutcomeFor(ex.Kind), StsReason(AuditReason.For(ex), body, ex, null).ToString());
             throw;
@@ -110,7 +110,7 @@ public static class TokensApi
         {
             BootstrapRule.Demand(http.GetCaller(), BootstrapRule.ManageSigningKeys);
         }
-        catch (BrokerException)
+        catch (BrokerOperationException)
         {
             await audit.RecordAsync(http, action, target, AuditOutcomes.Denied, BootstrapRule.Reason);
             throw;
@@ -130,7 +130,7 @@ public static class TokensApi
     /// agent key's name), <c>onBehalfOf</c>, <c>scopes</c>, <c>ttl</c> in seconds. A field the request got wrong is left
     /// out (its name is in <c>fields</c>), except the number <c>ttl</c>.
     /// </summary>
-    private static AuditReason MintReason(AuditReason reason, Caller caller, TokenRequest body, BrokerException? refused)
+    private static AuditReason MintReason(AuditReason reason, Caller caller, MintTokenRequest body, BrokerOperationException? refused)
     {
         var invalid = (refused as ValidationException)?.Errors;
         if (invalid?.ContainsKey("onBehalfOf") != true)
@@ -152,7 +152,7 @@ public static class TokensApi
     /// <c>policy</c> was given (yes/no: never its content, which belongs to the caller's request, not to the trail).
     /// Never any key material.
     /// </summary>
-    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerException? refused, StsResult? minted)
+    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerOperationException? refused, StsResult? minted)
     {
         var invalid = (refused as ValidationException)?.Errors;
         if (invalid?.ContainsKey("roleArn") != true)

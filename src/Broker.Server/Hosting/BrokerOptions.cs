@@ -1,3 +1,4 @@
+
 namespace Broker.Server.Hosting;
 
 /// <summary>The <c>Broker</c> configuration section (<c>Broker__X</c> in the environment).</summary>

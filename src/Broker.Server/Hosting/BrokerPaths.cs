@@ -1,3 +1,4 @@
+
 namespace Broker.Server.Hosting;
 
 public sealed record BrokerPaths(string DataDir)

@@ -1,3 +1,4 @@
+using Broker.Server.Startup;
 using Broker.Storage.Postgres;
 using Broker.Storage.Sqlite;
 

@@ -24,7 +24,7 @@ public static class ObservabilityExtensions
     /// </summary>
     public static WebApplicationBuilder AddBrokerObservability(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<BrokerTelemetry>();
+        builder.Services.AddSingleton<ServerTelemetry>();
         var endpoint = builder.Configuration[OtlpEndpointKey];
         var otlp = string.IsNullOrWhiteSpace(endpoint) ? null : new Uri(endpoint);
         var openTelemetry = builder.Services.AddOpenTelemetry()
@@ -32,7 +32,7 @@ public static class ObservabilityExtensions
             .WithTracing(t =>
             {
                 t.SetSampler(new ParentBasedSampler(new RootSpanSampler()))
-                    .AddSource(BrokerTelemetry.Name)
+                    .AddSource(ServerTelemetry.Name)
                     .AddAspNetCoreInstrumentation(o =>
                     {
                         // The path template, never the query (subject= names a person) in span names.
@@ -49,7 +49,7 @@ public static class ObservabilityExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter(BrokerTelemetry.Name, "Broker.Client")
+                m.AddMeter(ServerTelemetry.Name, "Broker.Client")
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation();
                 if (otlp is not null)
@@ -90,7 +90,7 @@ public static class ObservabilityExtensions
 
     public static void StartBrokerObservability(this WebApplication app)
     {
-        var telemetry = app.Services.GetRequiredService<BrokerTelemetry>();
+        var telemetry = app.Services.GetRequiredService<ServerTelemetry>();
         var longPolls = app.Services.GetRequiredService<LongPollLimiter>();
         telemetry.ObserveLongPolls(() => longPolls.Waiting);
     }

@@ -28,7 +28,7 @@ public sealed partial class BrokerExceptionHandler(IProblemDetailsService proble
             {
                 Type = Problems.TypeFor(400), Title = "Invalid request", Status = 400, Detail = v.Message,
             },
-            BrokerException b => Problems.Create(StatusOf(b.Kind), TitleOf(b.Kind), b.Message),
+            BrokerOperationException b => Problems.Create(StatusOf(b.Kind), TitleOf(b.Kind), b.Message),
             KeyEncryptionKeyException => Problems.Create(503, "Key material unavailable", "The broker cannot use its key-encryption key; see the server log."),
             CryptographicException => Problems.Create(503, "Key material unavailable", "A stored value failed to decrypt; see the server log."),
             BadHttpRequestException { StatusCode: 413 } => Problems.Create(413, "Payload Too Large", "The request body is larger than 64 KiB."),

@@ -15,7 +15,7 @@ namespace Broker.Server.Security;
 /// </summary>
 public sealed class KeyAuthenticationMiddleware(
     RequestDelegate next, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, RequestAudit audit,
-    AuthenticationFailureTracker failures, BrokerTelemetry telemetry, TimeProvider time)
+    AuthenticationFailureTracker failures, ServerTelemetry telemetry, TimeProvider time)
 {
     public async Task InvokeAsync(HttpContext context)
     {

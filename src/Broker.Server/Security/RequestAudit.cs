@@ -8,7 +8,7 @@ namespace Broker.Server.Security;
 /// Builds audit entries from the request (actor, request id, client address, user agent) and awaits their
 /// durability. A value that must be matchable later is recorded as its keyed HMAC, never itself.
 /// </summary>
-public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, BrokerTelemetry telemetry, ILogger<RequestAudit> logger)
+public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac, ServerTelemetry telemetry, ILogger<RequestAudit> logger)
 {
     public ValueTask RecordAsync(HttpContext context, string action, string target, string outcome = AuditOutcomes.Allowed, string? reason = null)
     {
@@ -62,7 +62,7 @@ public sealed partial class RequestAudit(IAuditLog log, AuditValueHmac valueHmac
         {
             result = await change(CancellationToken.None);
         }
-        catch (BrokerException ex)
+        catch (BrokerOperationException ex)
         {
             await FollowUpAsync(context, tenant, caller, action, target, AuditReason.OutcomeFor(ex.Kind), AuditReason.For(ex).ToString());
             throw;

@@ -66,7 +66,7 @@ public sealed class PostgresKeyStore(PostgresDatabase database, ILogger<Postgres
                     return;
                 }
 
-                throw new BrokerException(BrokerErrorKind.Conflict, "A key with this secret already exists.");
+                throw new BrokerOperationException(BrokerErrorKind.Conflict, "A key with this secret already exists.");
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -53,7 +53,7 @@ public abstract class SqlSigningKeyStore : ISigningKeyStore, IRewrappableStore
         }
         catch (Exception ex) when (_dialect.IsUniqueViolation(ex))
         {
-            throw new BrokerException(BrokerErrorKind.Conflict, "A signing key with this kid already exists.", ex);
+            throw new BrokerOperationException(BrokerErrorKind.Conflict, "A signing key with this kid already exists.", ex);
         }
     }
 

@@ -1,9 +1,10 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Server.Hosting;
 using Broker.Server.Security;
 using Microsoft.Extensions.Options;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Security;
 
 /// <summary>
 /// Writes the per-address summaries of failed authentications (<see cref="AuthenticationFailureTracker"/>) to the

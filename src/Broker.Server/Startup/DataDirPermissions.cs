@@ -1,7 +1,8 @@
 using System.Runtime.Versioning;
 using Broker.Audit;
+using Broker.Server.Hosting;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Startup;
 
 /// <summary>
 /// The data directory holds the store, the Data Protection key ring, admin.key and the JSONL audit copy: it is owner-only

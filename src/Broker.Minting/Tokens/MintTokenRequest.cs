@@ -6,7 +6,7 @@ namespace Broker.Minting.Tokens;
 /// <param name="Scopes">Scope tokens (RFC 6749 §3.3 characters), joined by spaces into <c>scope</c>.</param>
 /// <param name="TtlSeconds">Lifetime, 5..3600, default 60.</param>
 /// <param name="OnBehalfOf">The user the agent acts for: becomes <c>sub</c>, the agent moves to <c>act.sub</c>.</param>
-public sealed record TokenRequest(
+public sealed record MintTokenRequest(
     string? Audience,
     string? Task,
     IReadOnlyList<string>? Scopes = null,

@@ -1,7 +1,8 @@
 using Broker.Credentials;
+using Broker.Server.Hosting;
 using Broker.Vault;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Commands;
 
 /// <summary>
 /// <c>dotnet run --project src/Broker.Server -- rewrap</c> with <c>Broker__NewMasterKey</c> set: re-wraps every

@@ -7,11 +7,11 @@ namespace Broker.Server.Observability;
 /// The broker's own ActivitySource and Meter (both "Broker.Server"). Tags carry actions, outcomes, reasons and
 /// route names only: never a value, a key, or a key prefix.
 /// </summary>
-public sealed class BrokerTelemetry : IDisposable
+public sealed class ServerTelemetry : IDisposable
 {
     public const string Name = "Broker.Server";
 
-    public BrokerTelemetry(IMeterFactory meters)
+    public ServerTelemetry(IMeterFactory meters)
     {
         Meter = meters.Create(Name);
         Decisions = Meter.CreateCounter<long>("broker.decisions", description: "Audited decisions by action and outcome.");

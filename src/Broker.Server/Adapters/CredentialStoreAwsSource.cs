@@ -1,7 +1,8 @@
 using Broker.Credentials;
 using Broker.Minting.Sts;
+using Broker.Server.Hosting;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Adapters;
 
 /// <summary>Adapts the credential vault to the STS minter: the decrypted shared value of an <c>aws</c> credential.</summary>
 public sealed class CredentialStoreAwsSource(CredentialService credentials) : IAwsBaseCredentialSource

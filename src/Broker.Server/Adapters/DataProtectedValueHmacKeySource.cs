@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Broker.Audit;
+using Broker.Server.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Adapters;
 
 /// <summary>
 /// The audit's value-HMAC key when no master key is configured: 32 random bytes, kept under the data

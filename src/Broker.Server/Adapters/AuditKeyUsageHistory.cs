@@ -1,7 +1,8 @@
 using Broker.Audit;
+using Broker.Server.Hosting;
 using Broker.Server.Security;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Adapters;
 
 /// <summary>The leaked-key report's recent use, from the audit trail.</summary>
 public sealed class AuditKeyUsageHistory(AuditQueries queries) : IKeyUsageHistory

@@ -1,9 +1,10 @@
 using Broker.Audit;
 using Broker.Keys;
+using Broker.Server.Hosting;
 using Broker.Vault;
 using Microsoft.Extensions.Options;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Server.Startup;
 
 public static class BrokerInitialization
 {

@@ -2,10 +2,11 @@ using System.Text.Json.Serialization;
 using Broker.Audit;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
+using Broker.Server.Adapters;
 using Broker.Server.Security;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Broker.Server.Hosting;
@@ -15,7 +16,7 @@ namespace Broker.Server.Hosting;
 /// (Kestrel, JSON, problem details, OpenAPI, health) are set up here; each capability registers itself
 /// (<c>AddBrokerXxx</c> in its own project) and the host adds only its adapters between them.
 /// </summary>
-public static class BrokerServiceCollectionExtensions
+public static class BrokerHostBuilderExtensions
 {
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
