@@ -10,7 +10,7 @@ public static class AuditServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the audit trail: <see cref="GroupCommitAuditLog"/> as <see cref="IAuditLog"/> (drained on host stop by
-    /// <see cref="AuditLogLifetime"/>), <see cref="AuditVerifier"/>, <see cref="AuditQueries"/>, <see cref="AuditValueHmac"/>,
+    /// <see cref="AuditLogLifetime"/>), <see cref="AuditVerifier"/>, <see cref="AuditQueries"/>, <see cref="AuditValueHmac"/>, <see cref="AuditTrail"/> (what every decision records),
     /// and the JSONL sink when <c>Broker:Audit:JsonlPath</c> is set. The host registers the <see cref="IAuditStore"/>
     /// (its storage choice). Options (<c>Broker:Audit:*</c>): <c>QueueCapacity</c>, <c>MaxBatchSize</c>,
     /// <c>EnqueueTimeout</c>, <c>AppendAttempts</c>, <c>JsonlPath</c> (relative to <c>Broker:DataDir</c> when set),
@@ -44,6 +44,7 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton<AuditVerifier>();
         services.TryAddSingleton<AuditQueries>();
         services.TryAddSingleton<AuditValueHmac>();
+        services.TryAddSingleton<AuditTrail>();
 
         var section = configuration.GetSection(AuditOptions.SectionName);
         var jsonlPath = section[nameof(AuditOptions.JsonlPath)];

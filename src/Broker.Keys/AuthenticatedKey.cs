@@ -1,3 +1,5 @@
+using Broker.Core;
+
 namespace Broker.Keys;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Broker.Keys;
 /// <see cref="RecheckAsync"/>. Both use the same cache, lease and invalidation as every request
 /// (docs/revocation.md), so a valid key is re-checked in memory.
 /// </summary>
-public sealed class AuthenticatedKey(KeyAuthenticator authenticator, PresentedKey presented, ApiKeyRecord key)
+public sealed class AuthenticatedKey(KeyAuthenticator authenticator, PresentedKey presented, ApiKeyRecord key) : IHeldKey
 {
     /// <summary>The key as it was when the request was authenticated.</summary>
     public ApiKeyRecord Key => key;
@@ -16,6 +18,10 @@ public sealed class AuthenticatedKey(KeyAuthenticator authenticator, PresentedKe
     /// <summary>Checks the key again now: <see cref="KeyCheckStatus.Valid"/> with the current record, or why not.</summary>
     public ValueTask<KeyCheck> RecheckAsync(CancellationToken cancellationToken = default) =>
         authenticator.RecheckAsync(presented, key.Id, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<bool> IsStillValidAsync(CancellationToken cancellationToken = default) =>
+        (await RecheckAsync(cancellationToken).ConfigureAwait(false)).Status == KeyCheckStatus.Valid;
 
     /// <summary>
     /// Waits until <paramref name="until"/> completes or <paramref name="deadline"/> passes, for as long as the key stays

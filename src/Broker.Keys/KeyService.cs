@@ -5,6 +5,8 @@ namespace Broker.Keys;
 /// <summary>Issuing, listing, rotating, revoking and verifying inbound keys; tenant-scoped throughout.</summary>
 public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, TimeProvider time, IRevocationBarrier? barrier = null)
 {
+    private readonly KeyGate _gate = new(authenticator, limiter, usage, time);
+
     public const int MaxPatterns = 64;
     public const int MaxRatePerMinute = 1_000_000;
     public const int MaxGraceSeconds = 30 * 24 * 3600;
@@ -322,7 +324,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
                 $"Rule {VerifyAsRule}: this key verifies inbound keys for its own name, and for other agent names only when its verifyAs grant matches them; the agent named matches none.");
         }
 
-        var check = await authenticator.CheckAsync(presented!, cancellationToken).ConfigureAwait(false);
+        var check = await _gate.CheckAsync(presented!, cancellationToken).ConfigureAwait(false);
         if (check.Status == KeyCheckStatus.Unknown)
         {
             return new InboundVerification(false, InboundVerification.Unknown, null);
@@ -352,14 +354,13 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             return new InboundVerification(false, InboundVerification.Forbidden, key);
         }
 
-        var decision = await limiter.TryAcquireAsync(key.Id, key.RateLimitPerMinute, key.QuotaPerDay, cancellationToken).ConfigureAwait(false);
+        var decision = await _gate.AdmitAsync(key, countQuota: true, cancellationToken).ConfigureAwait(false);
         if (!decision.IsAllowed)
         {
             var reason = decision.Kind == UsageDecisionKind.RateLimited ? InboundVerification.RateLimited : InboundVerification.QuotaExceeded;
             return new InboundVerification(false, reason, key, decision.RetryAfter);
         }
 
-        usage.Record(key.Id, time.GetUtcNow());
         return new InboundVerification(true, null, key);
     }
 

@@ -7,7 +7,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class KeysServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers inbound keys: <see cref="KeyService"/>, <see cref="KeyAuthenticator"/> (the cached verify path),
+    /// Registers inbound keys: <see cref="KeyService"/> and its audited use cases (<see cref="KeyAdmin"/>), <see cref="KeyAuthenticator"/> (the cached verify path),
     /// <see cref="UsageTracker"/> and the <see cref="UsageFlushService"/> that writes its last-use stamps. The store
     /// registers the <see cref="IKeyStore"/> and <see cref="IUsageLimiter"/>, and, when several replicas share it,
     /// <see cref="AddBrokerKeyCacheLease"/>; a <see cref="TimeProvider"/> defaults to the system clock.
@@ -18,7 +18,9 @@ public static class KeysServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KeyAuthenticator>();
         services.TryAddSingleton<UsageTracker>();
+        services.TryAddSingleton<KeyGate>();
         services.TryAddSingleton<KeyService>();
+        services.TryAddSingleton<KeyAdmin>();
         services.AddHostedService<UsageFlushService>();
         return services;
     }

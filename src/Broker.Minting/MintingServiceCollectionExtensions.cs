@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class MintingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers signing keys, JWKS, token and STS minting, and the key maintenance hosted service, with options from
+    /// Registers signing keys, JWKS, token and STS minting with their audited use cases (<see cref="Broker.Minting.JitMinting"/>, <see cref="SigningKeyAdmin"/>), and the key maintenance hosted service, with options from
     /// <c>Broker:Issuer</c>, <c>Broker:Signing:*</c> and <c>Broker:Aws:*</c>. The host must also register an
     /// <see cref="ISigningKeyStore"/>, a <see cref="Broker.Vault.EnvelopeEncryption"/> and an
     /// <see cref="IAwsBaseCredentialSource"/>; a <see cref="TimeProvider"/> defaults to the system clock.
@@ -32,6 +32,8 @@ public static class MintingServiceCollectionExtensions
         services.TryAddSingleton<JwksProvider>();
         services.TryAddSingleton<TokenMinter>();
         services.TryAddSingleton<StsMinter>();
+        services.TryAddSingleton<Broker.Minting.JitMinting>();
+        services.TryAddSingleton<SigningKeyAdmin>();
         services.AddHostedService<SigningKeyMaintenanceService>();
         return services;
     }

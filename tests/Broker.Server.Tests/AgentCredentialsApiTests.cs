@@ -101,7 +101,7 @@ public sealed class AgentCredentialsApiTests : IDisposable
         var cursor = (await BrokerApp.JsonAsync(await agent.GetAsync("/v1/agent/credentials")))["cursor"]!.GetValue<string>();
         using var cts = new CancellationTokenSource();
         var waiting = Enumerable.Range(0, 8).Select(_ => agent.GetAsync($"/v1/agent/credentials?since={cursor}&wait=30", cts.Token)).ToArray();
-        var limiter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Broker.Server.Hosting.LongPollLimiter>(_app.Services);
+        var limiter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Broker.Credentials.LongPollLimiter>(_app.Services);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (limiter.Waiting < 8 && DateTime.UtcNow < deadline)
         {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Broker.Audit;
-using Broker.Server.Hosting;
+using Broker.Credentials;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

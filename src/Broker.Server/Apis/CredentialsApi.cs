@@ -1,4 +1,3 @@
-using System.Globalization;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Credentials;
@@ -17,7 +16,7 @@ public static class CredentialsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        api.MapPut("/{name}", PutAsync).WithMetadata(new AuditedRoute(AuditActions.CredentialWrite, static (r, q) => AuditTarget(r["name"] as string ?? "", q["subject"].ToString())))
+        api.MapPut("/{name}", PutAsync).WithMetadata(new AuditedRoute(AuditActions.CredentialWrite, static (r, q) => CredentialAdmin.Target(r["name"] as string ?? "", q["subject"].ToString())))
             .WithSummary("Store a value: 201 first, 200 new version, 200 unchanged keeps the version.")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync).WithSummary("List credentials (metadata only).");
@@ -27,45 +26,11 @@ public static class CredentialsApi
         return app;
     }
 
-    public static async Task<Results<Created<CredentialResponse>, Ok<CredentialResponse>, ProblemHttpResult>> PutAsync(
+    public static async Task<Results<Created<CredentialResponse>, Ok<CredentialResponse>>> PutAsync(
         string name, [FromQuery] string? subject, [FromHeader(Name = "If-Match")] string? ifMatch, [FromBody] PutCredentialRequest body,
-        HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
+        HttpContext http, CredentialAdmin admin, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = AuditTarget(name, subject);
-
-        // What can be refused without writing is refused here, recorded as denied, and changes nothing.
-        int? expected;
-        CredentialWriteResult? refused;
-        try
-        {
-            CredentialService.ValidateName(name);
-            expected = ParseIfMatch(ifMatch);
-            refused = await credentials.CheckPutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, cancellationToken);
-        }
-        catch (ValidationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Denied, AuditReason.For(ex).ToString());
-            throw;
-        }
-
-        if (refused is not null)
-        {
-            await audit.RecordAsync(http, AuditActions.CredentialWrite, target, AuditOutcomes.Denied, PreconditionReason(expected, refused));
-            return PreconditionFailed(refused);
-        }
-
-        // Fail closed: the change is made only once its audit record is durable (503 otherwise, nothing changed). A
-        // version that moved since the check is refused by the store's transaction and recorded as a second record.
-        var result = await audit.ChangeAsync(
-            http, caller.Tenant, caller, AuditActions.CredentialWrite, target, expected is null ? null : new AuditReason().Add("ifMatch", expected).ToString(),
-            token => credentials.PutAsync(caller.Tenant, name, subject, body.Value, body.Kind, body.Labels, expected, token),
-            r => r.Outcome == CredentialWriteOutcome.PreconditionFailed ? PreconditionReason(expected, r) : null);
-        if (result.Outcome == CredentialWriteOutcome.PreconditionFailed)
-        {
-            return PreconditionFailed(result);
-        }
-
+        var result = await admin.PutAsync(http.GetAuditContext(), name, subject, body.Value, body.Kind, body.Labels, ifMatch, cancellationToken);
         var response = CredentialResponse.From(result.Credential!);
         http.Response.Headers.ETag = $"\"{response.Version}\"";
         return result.Outcome == CredentialWriteOutcome.Created
@@ -94,78 +59,16 @@ public static class CredentialsApi
             f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string name, [FromQuery] string? subject, HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<NoContent> DeleteAsync(string name, [FromQuery] string? subject, HttpContext http, CredentialAdmin admin, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = AuditTarget(name, subject);
-        bool exists;
-        try
-        {
-            exists = await credentials.ExistsAsync(caller.Tenant, name, subject, cancellationToken);
-        }
-        catch (ValidationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.CredentialDelete, target, AuditOutcomes.Denied, AuditReason.For(ex).ToString());
-            throw;
-        }
-
-        if (!exists)
-        {
-            await audit.RecordAsync(http, AuditActions.CredentialDelete, target, AuditOutcomes.Denied, AuditReason.NotFound);
-            return NotFound(name);
-        }
-
-        var deleted = await audit.ChangeAsync(
-            http, caller.Tenant, caller, AuditActions.CredentialDelete, target, null,
-            token => credentials.DeleteAsync(caller.Tenant, name, subject, token),
-            d => d ? null : AuditReason.NotFound);
-        return deleted ? TypedResults.NoContent() : NotFound(name);
+        await admin.DeleteAsync(http.GetAuditContext(), name, subject, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     internal static ProblemHttpResult NotFound(string name) =>
         TypedResults.Problem($"No credential '{name}' (for that subject) in this tenant.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
 
-    internal static string Target(string name, string? subject) => string.IsNullOrEmpty(subject) ? name : name + "?subject=" + subject;
-
     internal static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
-
-    /// <summary>The record's target even for a name or subject that failed validation: bounded, so a refusal cannot flood the trail.</summary>
-    private static string AuditTarget(string name, string? subject)
-    {
-        var target = Target(name, subject);
-        return target.Length > 512 ? target[..512] : target;
-    }
-
-    private static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
-        new AuditReason(AuditReason.PreconditionFailed).Add("ifMatch", expected).Add("current", refused.Credential?.Version).ToString();
-
-    private static ProblemHttpResult PreconditionFailed(CredentialWriteResult refused) =>
-        TypedResults.Problem(
-            refused.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {refused.Credential.Version}.",
-            statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition Failed", type: Problems.TypeFor(412));
-
-    private static int? ParseIfMatch(string? ifMatch)
-    {
-        if (string.IsNullOrWhiteSpace(ifMatch))
-        {
-            return null;
-        }
-
-        var value = ifMatch.Trim();
-        if (value.StartsWith("W/", StringComparison.Ordinal))
-        {
-            value = value[2..];
-        }
-
-        value = value.Trim('"');
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
-        {
-            throw new ValidationException("If-Match", "If-Match must be a version in quotes, e.g. \"3\".");
-        }
-
-        return version;
-    }
 }
 
 public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels);

@@ -19,23 +19,9 @@ public static class InboundApi
         return app;
     }
 
-    public static async Task<Ok<VerifyResponse>> VerifyAsync([FromBody] VerifyRequest body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<VerifyResponse>> VerifyAsync([FromBody] VerifyRequest body, HttpContext http, KeyAdmin keys, CancellationToken cancellationToken)
     {
-        InboundVerification result;
-        try
-        {
-            result = await keys.VerifyInboundAsync(http.GetCaller(), body.Key, body.Agent, cancellationToken);
-        }
-        catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
-        {
-            // Refused before the presented key is looked at: nothing about it is recorded, and it is not counted.
-            var agent = body.Agent is { Length: > 128 } a ? a[..128] : body.Agent;
-            await audit.RecordAsync(http, AuditActions.InboundVerify, "agent=" + agent, AuditOutcomes.Denied, KeyService.VerifyAsRule);
-            throw;
-        }
-
-        var target = result.Key?.Id ?? "unknown";
-        await audit.RecordAsync(http, AuditActions.InboundVerify, target, result.Valid ? AuditOutcomes.Allowed : AuditOutcomes.Denied, result.Reason);
+        var result = await keys.VerifyInboundAsync(http.GetAuditContext(), body.Key, body.Agent, cancellationToken);
         if (result.RetryAfter > TimeSpan.Zero)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(result.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -27,26 +27,9 @@ public static class KeysApi
         return app;
     }
 
-    public static async Task<Created<IssuedKeyResponse>> CreateAsync([FromBody] CreateKeyRequest body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Created<IssuedKeyResponse>> CreateAsync([FromBody] CreateKeyRequest body, HttpContext http, KeyAdmin admin, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = "name=" + Truncate(body.Name);
-        string tenant;
-        try
-        {
-            tenant = keys.Validate(caller, body).Tenant;
-        }
-        catch (BrokerOperationException ex)
-        {
-            var reason = ex.Kind == BrokerErrorKind.Forbidden ? "other_tenant" : AuditReason.For(ex).ToString();
-            await audit.RecordAsync(http, AuditActions.KeyCreate, target, AuditOutcomes.Denied, reason);
-            throw;
-        }
-
-        // Recorded before the key exists (fail closed); the target names the key, its id is in the response.
-        var issued = await audit.ChangeAsync(
-            http, tenant, caller, AuditActions.KeyCreate, target, new AuditReason().Add("role", body.Role).ToString(),
-            token => keys.CreateAsync(caller, body, token));
+        var issued = await admin.CreateAsync(http.GetAuditContext(), body, cancellationToken);
         return TypedResults.Created($"/v1/keys/{issued.Key.Id}", IssuedKeyResponse.From(issued));
     }
 
@@ -56,95 +39,26 @@ public static class KeysApi
         return TypedResults.Ok(new KeyListResponse(items.Select(k => KeyListItem.From(k, keys.StatusOf(k))).ToArray()));
     }
 
-    public static async Task<Results<Ok<RevokedKeyResponse>, ProblemHttpResult>> RevokeAsync(string id, HttpContext http, KeyService keys, RequestAudit audit)
+    public static async Task<Ok<RevokedKeyResponse>> RevokeAsync(string id, HttpContext http, KeyAdmin admin, CancellationToken cancellationToken)
     {
-        // A revoke is applied even when the audit trail is down (refusing it would keep a key alive); the
-        // answer is then 503 and the revoke stands. See docs/audit.md. Once begun it ends and is recorded even if
-        // the client goes away.
-        ApiKeyRecord? revoked;
-        try
-        {
-            revoked = await keys.RevokeAsync(http.GetCaller(), id, CancellationToken.None);
-        }
-        catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Forbidden)
-        {
-            await audit.RecordAsync(http, AuditActions.KeyRevoke, Truncate(id), AuditOutcomes.Denied, BootstrapRule.Reason);
-            throw;
-        }
-
-        if (revoked is null)
-        {
-            await audit.RecordAsync(http, AuditActions.KeyRevoke, Truncate(id), AuditOutcomes.Denied, AuditReason.NotFound);
-            return KeyNotFound();
-        }
-
-        await audit.RecordMadeAsync(http, AuditActions.KeyRevoke, revoked.Id);
+        var revoked = await admin.RevokeAsync(http.GetAuditContext(), id, cancellationToken);
         return TypedResults.Ok(new RevokedKeyResponse(revoked.Id, "revoked", revoked.RevokedAt!.Value));
     }
 
-    public static async Task<Results<Ok<LeakedKeyResponse>, ProblemHttpResult>> RevokeLeakedAsync(
-        [FromBody] RevokeLeakedRequest body, HttpContext http, KeyService keys, RequestAudit audit, IKeyUsageHistory history, CancellationToken cancellationToken)
+    public static async Task<Ok<LeakedKeyResponse>> RevokeLeakedAsync([FromBody] RevokeLeakedRequest body, HttpContext http, KeyAdmin admin, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        ApiKeyRecord? revoked;
-        try
-        {
-            revoked = await keys.RevokeLeakedAsync(caller, body.Key, CancellationToken.None);
-        }
-        catch (ValidationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, "unmatched", AuditOutcomes.Denied, AuditReason.For(ex).ToString());
-            throw;
-        }
-
-        if (revoked is null)
-        {
-            await audit.RecordAsync(http, AuditActions.KeyRevokeLeaked, "unmatched", AuditOutcomes.Denied, AuditReason.NotFound);
-            return TypedResults.Problem("The value matches no key of this tenant.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
-        }
-
-        await audit.RecordMadeAsync(http, AuditActions.KeyRevokeLeaked, revoked.Id);
-        var recent = await history.GetRecentUseAsync(caller.Tenant, revoked.Id, 50, cancellationToken);
-        return TypedResults.Ok(new LeakedKeyResponse(revoked.Id, revoked.Name, revoked.Role.ToWire(), "revoked", revoked.RevokedAt!.Value, revoked.LastUsedAt, recent));
+        var report = await admin.RevokeLeakedAsync(http.GetAuditContext(), body.Key, cancellationToken);
+        var k = report.Key;
+        return TypedResults.Ok(new LeakedKeyResponse(k.Id, k.Name, k.Role.ToWire(), "revoked", k.RevokedAt!.Value, k.LastUsedAt, report.RecentUse));
     }
 
-    public static async Task<Results<Ok<IssuedKeyResponse>, ProblemHttpResult>> RotateAsync(
-        string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyService keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<IssuedKeyResponse>> RotateAsync(string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyAdmin admin, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = Truncate(id);
-        var grace = body?.GraceSeconds;
-        ApiKeyRecord? existing;
-        try
-        {
-            existing = await keys.CheckRotateAsync(caller, id, grace, cancellationToken);
-        }
-        catch (BrokerOperationException ex)
-        {
-            var reason = ex.Kind == BrokerErrorKind.Forbidden ? BootstrapRule.Reason : AuditReason.For(ex).ToString();
-            await audit.RecordAsync(http, AuditActions.KeyRotate, target, AuditReason.OutcomeFor(ex.Kind), reason);
-            throw;
-        }
-
-        if (existing is null)
-        {
-            await audit.RecordAsync(http, AuditActions.KeyRotate, target, AuditOutcomes.Denied, AuditReason.NotFound);
-            return KeyNotFound();
-        }
-
-        // Fail closed: the new secret exists only once the rotation's record is durable. A key revoked or gone since
-        // the check is refused by the store, and a second record says so.
-        var issued = await audit.ChangeAsync(
-            http, caller.Tenant, caller, AuditActions.KeyRotate, target, new AuditReason().Add("grace", grace ?? 0).ToString(),
-            token => keys.RotateAsync(caller, id, grace, token),
-            i => i is null ? AuditReason.NotFound : null);
-        return issued is null ? KeyNotFound() : TypedResults.Ok(IssuedKeyResponse.From(issued));
+        var issued = await admin.RotateAsync(http.GetAuditContext(), id, body?.GraceSeconds, cancellationToken);
+        return TypedResults.Ok(IssuedKeyResponse.From(issued));
     }
 
-    private static string Truncate(string? value) => value is null ? "" : value.Length > 128 ? value[..128] : value;
-
-    private static ProblemHttpResult KeyNotFound() =>
-        TypedResults.Problem("No key with that id in this tenant.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
+    private static string Truncate(string? value) => AuditTrail.Bounded(value);
 }
 
 public sealed record RevokeLeakedRequest(string? Key);

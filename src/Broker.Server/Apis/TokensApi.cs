@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Minting;
 using Broker.Minting.Signing;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
@@ -35,86 +36,30 @@ public static class TokensApi
         return app;
     }
 
-    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] MintTokenRequest body, HttpContext http, TokenMinter minter, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] MintTokenRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = string.IsNullOrEmpty(body.Audience) || body.Audience.Length > 256 ? "(invalid)" : body.Audience;
-        TokenResult token;
-        try
-        {
-            token = await minter.MintAsync(caller, body, cancellationToken);
-        }
-        catch (BrokerOperationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditReason.OutcomeFor(ex.Kind), MintReason(AuditReason.For(ex), caller, body, ex).ToString());
-            throw;
-        }
-
-        // Fail closed: the token leaves only once its mint is durable in the audit trail.
-        await audit.RecordAsync(http, AuditActions.TokenMint, target, AuditOutcomes.Allowed, MintReason(new AuditReason().Add("jti", token.Jti), caller, body, null).ToString());
+        var token = await minting.MintTokenAsync(http.GetAuditContext(), body, cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
     }
 
-    public static async Task<Ok<StsResponse>> MintStsAsync([FromBody] StsRequest body, HttpContext http, StsMinter minter, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<StsResponse>> MintStsAsync([FromBody] StsRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
-        var target = body.Credential is { Length: > 0 and <= 128 } c && Names.IsValidCredentialName(c) ? c : "(invalid)";
-        StsResult result;
-        try
-        {
-            result = await minter.MintAsync(caller, body, cancellationToken);
-        }
-        catch (BrokerOperationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.StsMint, target, AuditReason.OutcomeFor(ex.Kind), StsReason(AuditReason.For(ex), body, ex, null).ToString());
-            throw;
-        }
-
-        await audit.RecordAsync(http, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), body, null, result).ToString());
+        var result = await minting.MintStsAsync(http.GetAuditContext(), body, cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
     }
 
-    public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(HttpContext http, SigningKeyManager keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(HttpContext http, SigningKeyAdmin keys, CancellationToken cancellationToken)
     {
-        await DemandBootstrapAsync(http, audit, AuditActions.SigningKeyRotate, "signing-keys");
-        var snapshot = await keys.RotateAsync(cancellationToken);
-        await audit.RecordAsync(http, AuditActions.SigningKeyRotate, snapshot.Current.Kid);
+        var snapshot = await keys.RotateAsync(http.GetAuditContext(), cancellationToken);
         return TypedResults.Ok(new SigningKeyRotatedResponse(snapshot.Current.Kid));
     }
 
-    public static async Task<Results<Ok<SigningKeyRetiredResponse>, ProblemHttpResult>> RetireSigningKeyAsync(
-        string kid, HttpContext http, SigningKeyManager keys, RequestAudit audit, CancellationToken cancellationToken)
+    public static async Task<Ok<SigningKeyRetiredResponse>> RetireSigningKeyAsync(string kid, HttpContext http, SigningKeyAdmin keys, CancellationToken cancellationToken)
     {
-        var target = kid.Length > 128 ? kid[..128] : kid;
-        await DemandBootstrapAsync(http, audit, AuditActions.SigningKeyRetire, target);
-
-        // Like a key revoke, applied even when the audit trail is down (refusing would keep a compromised key trusted);
-        // the answer is then 503 and the retirement stands.
-        var snapshot = await keys.RetireNowAsync(kid, cancellationToken);
-        if (snapshot is null)
-        {
-            await audit.RecordAsync(http, AuditActions.SigningKeyRetire, target, AuditOutcomes.Denied, "unknown_kid");
-            return TypedResults.Problem("No signing key with that kid.", statusCode: StatusCodes.Status404NotFound, title: "Not Found", type: Problems.TypeFor(404));
-        }
-
-        await audit.RecordAsync(http, AuditActions.SigningKeyRetire, target, AuditOutcomes.Allowed, "current=" + snapshot.Current.Kid);
+        var snapshot = await keys.RetireAsync(http.GetAuditContext(), kid, cancellationToken);
         return TypedResults.Ok(new SigningKeyRetiredResponse(kid, "retired", snapshot.Current.Kid));
-    }
-
-    /// <summary>Signing keys sign for every tenant: only the bootstrap admin key manages them. A refusal is audited.</summary>
-    private static async Task DemandBootstrapAsync(HttpContext http, RequestAudit audit, string action, string target)
-    {
-        try
-        {
-            BootstrapRule.Demand(http.GetCaller(), BootstrapRule.ManageSigningKeys);
-        }
-        catch (BrokerOperationException)
-        {
-            await audit.RecordAsync(http, action, target, AuditOutcomes.Denied, BootstrapRule.Reason);
-            throw;
-        }
     }
 
     public static async Task<IResult> JwksAsync(JwksProvider jwks, HttpContext http, CancellationToken cancellationToken)
@@ -124,50 +69,6 @@ public static class TokensApi
     }
 
     public static Ok<OpenIdConfiguration> Discovery(JwksProvider jwks) => TypedResults.Ok(jwks.GetDiscoveryDocument());
-
-    /// <summary>
-    /// What a token mint asked for or got: <c>sub</c> (the token's subject: the user with <c>onBehalfOf</c>, else the
-    /// agent key's name), <c>onBehalfOf</c>, <c>scopes</c>, <c>ttl</c> in seconds. A field the request got wrong is left
-    /// out (its name is in <c>fields</c>), except the number <c>ttl</c>.
-    /// </summary>
-    private static AuditReason MintReason(AuditReason reason, Caller caller, MintTokenRequest body, BrokerOperationException? refused)
-    {
-        var invalid = (refused as ValidationException)?.Errors;
-        if (invalid?.ContainsKey("onBehalfOf") != true)
-        {
-            reason.Add("sub", body.OnBehalfOf ?? caller.Name).Add("onBehalfOf", body.OnBehalfOf);
-        }
-
-        if (invalid?.ContainsKey("scopes") != true)
-        {
-            reason.AddList("scopes", (body.Scopes ?? []).Distinct(StringComparer.Ordinal));
-        }
-
-        return reason.Add("ttl", body.TtlSeconds ?? TokenLimits.DefaultTtlSeconds);
-    }
-
-    /// <summary>
-    /// What an STS mint asked for or got: the <c>role</c> asked for (absent: the credential's own), the
-    /// <c>assumedRole</c> STS returned, <c>duration</c> in seconds, <c>onBehalfOf</c>, and whether a session
-    /// <c>policy</c> was given (yes/no: never its content, which belongs to the caller's request, not to the trail).
-    /// Never any key material.
-    /// </summary>
-    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerOperationException? refused, StsResult? minted)
-    {
-        var invalid = (refused as ValidationException)?.Errors;
-        if (invalid?.ContainsKey("roleArn") != true)
-        {
-            reason.Add("role", body.RoleArn);
-        }
-
-        reason.Add("assumedRole", minted?.AssumedRoleArn).Add("duration", body.DurationSeconds ?? StsLimits.DefaultDurationSeconds);
-        if (invalid?.ContainsKey("onBehalfOf") != true)
-        {
-            reason.Add("onBehalfOf", body.OnBehalfOf);
-        }
-
-        return reason.Add("policy", body.Policy is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) });
-    }
 }
 
 public sealed record TokenResponse(string Token, string TokenType, DateTimeOffset ExpiresAt, string Jti)

@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
 using Broker.Audit;
+using Broker.Credentials;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
 using Broker.Server.Adapters;
+using Broker.Server.Observability;
 using Broker.Server.Security;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -85,8 +87,9 @@ public static class BrokerHostBuilderExtensions
         services.AddBrokerStore(builder.Configuration);
 
         services.AddBrokerCredentials();
+        services.AddOptions<AgentFeedOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section))
+            .Validate(o => o.MaxLongPollsPerKey >= 1, "Broker:MaxLongPollsPerKey must be at least 1.").ValidateOnStart();
         services.AddBrokerKeys();
-        services.AddSingleton<LongPollLimiter>();
 
         // Failed authentications: throttled and summarized per client address (Broker:Authentication).
         services.AddOptions<AuthenticationFailureOptions>().Bind(builder.Configuration.GetSection(AuthenticationFailureOptions.Section))
@@ -110,8 +113,8 @@ public static class BrokerHostBuilderExtensions
         services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
 
         services.AddSingleton<RequestAudit>();
+        services.AddSingleton<IDecisionObserver, TelemetryDecisionObserver>();
         services.AddHostedService<AuthenticationFailureAuditService>(); // after the audit writer, so it stops (and flushes) first
-        services.AddSingleton<IKeyUsageHistory, AuditKeyUsageHistory>();
         return builder;
     }
 }

@@ -18,9 +18,6 @@ public sealed class BrokerOptions
     /// <summary>A <c>brk_</c> value to use as the bootstrap admin key instead of generating one.</summary>
     public string? BootstrapAdminKey { get; set; }
 
-    /// <summary>The most concurrent long-polls one key may hold.</summary>
-    public int MaxLongPollsPerKey { get; set; } = 8;
-
     /// <summary>Request bodies above this get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
 

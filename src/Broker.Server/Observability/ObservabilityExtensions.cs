@@ -91,7 +91,7 @@ public static class ObservabilityExtensions
     public static void StartBrokerObservability(this WebApplication app)
     {
         var telemetry = app.Services.GetRequiredService<ServerTelemetry>();
-        var longPolls = app.Services.GetRequiredService<LongPollLimiter>();
+        var longPolls = app.Services.GetRequiredService<Broker.Credentials.LongPollLimiter>();
         telemetry.ObserveLongPolls(() => longPolls.Waiting);
     }
 }

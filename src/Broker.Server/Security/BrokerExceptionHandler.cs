@@ -67,7 +67,7 @@ public sealed partial class BrokerExceptionHandler(IProblemDetailsService proble
             : new AuditReason(AuditReason.Validation).Add("fields", "body").ToString();
         try
         {
-            await audit.RecordAsync(context, caller.Tenant, caller, route.Action, route.TargetOf(feature.RouteValues, context.Request.Query), AuditOutcomes.Denied, reason);
+            await audit.RecordAsync(context, route.Action, route.TargetOf(feature.RouteValues, context.Request.Query), AuditOutcomes.Denied, reason);
         }
         catch (Exception ex) when (ex is AuditUnavailableException or OperationCanceledException)
         {

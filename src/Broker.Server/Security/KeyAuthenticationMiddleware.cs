@@ -14,8 +14,7 @@ namespace Broker.Server.Security;
 /// cache knows as valid is never throttled. Never logs the presented key.
 /// </summary>
 public sealed class KeyAuthenticationMiddleware(
-    RequestDelegate next, KeyAuthenticator authenticator, IUsageLimiter limiter, UsageTracker usage, RequestAudit audit,
-    AuthenticationFailureTracker failures, ServerTelemetry telemetry, TimeProvider time)
+    RequestDelegate next, KeyAuthenticator authenticator, KeyGate gate, RequestAudit audit, AuthenticationFailureTracker failures, ServerTelemetry telemetry)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -53,7 +52,7 @@ public sealed class KeyAuthenticationMiddleware(
 
             try
             {
-                check = await authenticator.CheckAsync(key, context.RequestAborted);
+                check = await gate.CheckAsync(key, context.RequestAborted);
             }
             catch when (reservation is { } unused)
             {
@@ -76,7 +75,7 @@ public sealed class KeyAuthenticationMiddleware(
 
         var record = check.Key!;
         var caller = record.ToCaller();
-        var decision = await limiter.TryAcquireAsync(record.Id, record.RateLimitPerMinute, null, context.RequestAborted);
+        var decision = await gate.AdmitAsync(record, countQuota: false, context.RequestAborted);
         if (!decision.IsAllowed)
         {
             await audit.RecordDeniedAsync(context, caller, StatusCodes.Status429TooManyRequests, "rate_limited");
@@ -85,7 +84,6 @@ public sealed class KeyAuthenticationMiddleware(
             return;
         }
 
-        usage.Record(record.Id, time.GetUtcNow());
         if (!required.IsSatisfiedBy(record.Role))
         {
             await audit.RecordDeniedAsync(context, caller, StatusCodes.Status403Forbidden, "role");

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
-namespace Broker.Server.Hosting;
+namespace Broker.Credentials;
 
 /// <summary>Caps concurrent long-polls per key, so one key cannot hold the broker's waiters.</summary>
-public sealed class LongPollLimiter(IOptions<BrokerOptions> options)
+public sealed class LongPollLimiter(IOptions<AgentFeedOptions> options)
 {
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
     private int _total;

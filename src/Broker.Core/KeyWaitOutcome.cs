@@ -1,6 +1,6 @@
-namespace Broker.Keys;
+namespace Broker.Core;
 
-/// <summary>How <see cref="AuthenticatedKey.WaitAsync"/> ended.</summary>
+/// <summary>How <see cref="IHeldKey.WaitAsync"/> ended.</summary>
 public enum KeyWaitOutcome
 {
     /// <summary>What was waited for happened, and the key was still valid afterwards.</summary>

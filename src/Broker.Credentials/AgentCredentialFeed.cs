@@ -1,0 +1,152 @@
+using Broker.Audit;
+using Broker.Core;
+using Microsoft.Extensions.Hosting;
+
+namespace Broker.Credentials;
+
+/// <summary>
+/// What an agent reads, as one use case per route: it authorizes (the key's patterns), waits (long-poll woken by the
+/// in-process change signal, never by re-reading the store per waiter, and ended by a revoke of the key), decrypts,
+/// and records every value served before it leaves (fail closed, one shared commit). The host only binds and maps.
+/// </summary>
+public sealed class AgentCredentialFeed(
+    CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null)
+{
+    /// <summary>Rule name of a read the key's credential patterns do not allow.</summary>
+    public const string PatternRule = "pattern";
+
+    /// <summary>
+    /// The values <paramref name="context"/>'s key may read: all of them, or those changed after a cursor; when none
+    /// changed and the query waits, held until one does, the wait ends, the broker stops or the key stops being valid.
+    /// </summary>
+    /// <exception cref="ValidationException">The wait is out of range, or a wait has no cursor to wait from.</exception>
+    /// <exception cref="AuditUnavailableException">The reads could not be recorded: nothing is served (503).</exception>
+    public async Task<AgentFeedResult> ReadAsync(AuditContext context, IHeldKey key, AgentFeedQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(query);
+        var caller = context.RequireCaller();
+        if (query.WaitSeconds is < 0 or > AgentFeedOptions.MaxWaitSeconds)
+        {
+            throw new ValidationException("wait", $"\"wait\" is a number of seconds from 0 to {AgentFeedOptions.MaxWaitSeconds}.");
+        }
+
+        if (query.WaitSeconds > 0 && query.Since is null && query.KnownCursor is null)
+        {
+            throw new ValidationException("wait", "\"wait\" needs since= or If-None-Match.");
+        }
+
+        var deadline = time.GetUtcNow().AddSeconds(query.WaitSeconds);
+
+        // Take the signal's link before reading, so a change between the read and the wait is not missed.
+        var watch = credentials.Signal.Watch(caller.Tenant);
+        var baseline = query.Since ?? query.KnownCursor;
+        var changes = await credentials.GetChangesAsync(caller.Tenant, baseline, cancellationToken).ConfigureAwait(false);
+        var view = View.Of(caller, changes);
+        if (view.Empty && query.WaitSeconds > 0)
+        {
+            if (!longPolls.TryEnter(caller.KeyId))
+            {
+                await audit.RecordDeniedAsync(context, 429, "long_polls").ConfigureAwait(false);
+                return AgentFeedResult.Refused(AgentFeedStatus.TooManyWaits);
+            }
+
+            KeyWaitOutcome outcome;
+            try
+            {
+                outcome = await WaitAsync(caller, key, watch, changes.Cursor, deadline, cancellationToken).ConfigureAwait(false);
+                if (outcome == KeyWaitOutcome.Signalled)
+                {
+                    changes = await credentials.GetChangesAsync(caller.Tenant, baseline, cancellationToken).ConfigureAwait(false);
+                    view = View.Of(caller, changes);
+                }
+            }
+            finally
+            {
+                longPolls.Exit(caller.KeyId);
+            }
+
+            // Whatever ended the wait (and the read after it), the key must still be valid for what leaves now.
+            if (outcome == KeyWaitOutcome.KeyInvalid || !await key.IsStillValidAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await audit.RecordDeniedAsync(context, 401, "unauthenticated").ConfigureAwait(false);
+                return AgentFeedResult.Refused(AgentFeedStatus.KeyInvalid);
+            }
+        }
+
+        if (view.Empty && (query.KnownCursor is not null || query.WaitSeconds > 0))
+        {
+            return new AgentFeedResult(AgentFeedStatus.NotModified, query.KnownCursor ?? changes.Cursor, [], []);
+        }
+
+        var values = new CredentialValue[view.Changed.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = credentials.Decrypt(view.Changed[i]);
+        }
+
+        // Fail closed: values leave only after their reads are durable in the audit trail (one shared commit).
+        await audit.RecordReadsAsync(context, values.Select(v => (v.Name, v.Version, v.Value))).ConfigureAwait(false);
+        return new AgentFeedResult(AgentFeedStatus.Changed, changes.Cursor, values, view.Removed);
+    }
+
+    /// <summary>One credential's value (<paramref name="subject"/>: a per-user value, never a fall-back to the shared one).</summary>
+    /// <exception cref="ValidationException">The name or subject is invalid.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden (<see cref="PatternRule"/>); NotFound. Both recorded as denied.</exception>
+    /// <exception cref="AuditUnavailableException">The read could not be recorded: nothing is served (503).</exception>
+    public async Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = context.RequireCaller();
+        CredentialService.ValidateName(name);
+        var target = Target(name, subject);
+        if (!caller.MayReadCredential(name))
+        {
+            await audit.RecordAsync(context, AuditActions.CredentialRead, target, AuditOutcomes.Denied, PatternRule).ConfigureAwait(false);
+            throw new BrokerOperationException(BrokerErrorKind.Forbidden, $"This key's credential patterns do not allow '{name}'.");
+        }
+
+        var value = await credentials.ReadAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
+        if (value is null)
+        {
+            await audit.RecordAsync(context, AuditActions.CredentialRead, target, AuditOutcomes.Denied, AuditReason.NotFound).ConfigureAwait(false);
+            throw NotFound(name);
+        }
+
+        await audit.RecordReadsAsync(context, [(target, value.Version, value.Value)]).ConfigureAwait(false);
+        return value;
+    }
+
+    /// <summary>The record's target of a credential, with its subject when it has one.</summary>
+    public static string Target(string name, string? subject) => string.IsNullOrEmpty(subject) ? name : name + "?subject=" + subject;
+
+    /// <summary>The same refusal for a name that does not exist and a subject that has no value of it.</summary>
+    public static BrokerOperationException NotFound(string name) =>
+        new(BrokerErrorKind.NotFound, $"No credential '{name}' (for that subject) in this tenant.");
+
+    private async Task<KeyWaitOutcome> WaitAsync(
+        Caller caller, IHeldKey key, Task<CredentialChangeEvent> watch, long cursor, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        // A shutdown answers held long-polls at once (304: the client re-polls another replica or later).
+        var stoppingToken = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stoppingToken);
+        try
+        {
+            return await key.WaitAsync(token => CredentialChangeSignal.WaitAsync(watch, cursor, caller.MayReadCredential, token), deadline, stopping.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return KeyWaitOutcome.TimedOut;
+        }
+    }
+
+    private readonly record struct View(IReadOnlyList<CredentialRecord> Changed, IReadOnlyList<string> Removed)
+    {
+        public bool Empty => Changed.Count == 0 && Removed.Count == 0;
+
+        public static View Of(Caller caller, CredentialChanges changes) =>
+            new(changes.Changed.Where(c => caller.MayReadCredential(c.Name)).ToArray(), changes.Removed.Where(caller.MayReadCredential).ToArray());
+    }
+}

@@ -1,0 +1,108 @@
+using Broker.Audit;
+using Broker.Core;
+using Broker.Minting.Sts;
+using Broker.Minting.Tokens;
+
+namespace Broker.Minting;
+
+/// <summary>
+/// Just-in-time credentials as use cases that record themselves: every mint, allowed or refused, is one audit record
+/// that says what was asked for or given (never key material), and a minted credential leaves only once its record is
+/// durable (fail closed).
+/// </summary>
+public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail audit)
+{
+    /// <summary>Mints a token for <paramref name="context"/>'s agent key.</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused (recorded with the rule as its reason).</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the token is not given out.</exception>
+    public async Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = context.RequireCaller();
+        var target = string.IsNullOrEmpty(request.Audience) || request.Audience.Length > 256 ? "(invalid)" : request.Audience;
+        TokenResult token;
+        try
+        {
+            token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerOperationException ex)
+        {
+            await audit.RefuseAsync(context, AuditActions.TokenMint, target, ex, MintReason(AuditReason.For(ex), caller, request, ex).ToString()).ConfigureAwait(false);
+            throw;
+        }
+
+        await audit.RecordAsync(context, AuditActions.TokenMint, target, AuditOutcomes.Allowed,
+            MintReason(new AuditReason().Add("jti", token.Jti), caller, request, null).ToString()).ConfigureAwait(false);
+        return token;
+    }
+
+    /// <summary>Mints STS session credentials from a stored <c>aws</c> credential for <paramref name="context"/>'s agent key.</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused, or STS failed (recorded).</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the credentials are not given out.</exception>
+    public async Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = context.RequireCaller();
+        var target = request.Credential is { Length: > 0 and <= 128 } c && Names.IsValidCredentialName(c) ? c : "(invalid)";
+        StsResult result;
+        try
+        {
+            result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerOperationException ex)
+        {
+            await audit.RefuseAsync(context, AuditActions.StsMint, target, ex, StsReason(AuditReason.For(ex), request, ex, null).ToString()).ConfigureAwait(false);
+            throw;
+        }
+
+        await audit.RecordAsync(context, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), request, null, result).ToString()).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// What a token mint asked for or got: <c>sub</c> (the token's subject: the user with <c>onBehalfOf</c>, else the
+    /// agent key's name), <c>onBehalfOf</c>, <c>scopes</c>, <c>ttl</c> in seconds. A field the request got wrong is left
+    /// out (its name is in <c>fields</c>), except the number <c>ttl</c>.
+    /// </summary>
+    private static AuditReason MintReason(AuditReason reason, Caller caller, MintTokenRequest body, BrokerOperationException? refused)
+    {
+        var invalid = (refused as ValidationException)?.Errors;
+        if (invalid?.ContainsKey("onBehalfOf") != true)
+        {
+            reason.Add("sub", body.OnBehalfOf ?? caller.Name).Add("onBehalfOf", body.OnBehalfOf);
+        }
+
+        if (invalid?.ContainsKey("scopes") != true)
+        {
+            reason.AddList("scopes", (body.Scopes ?? []).Distinct(StringComparer.Ordinal));
+        }
+
+        return reason.Add("ttl", body.TtlSeconds ?? TokenLimits.DefaultTtlSeconds);
+    }
+
+    /// <summary>
+    /// What an STS mint asked for or got: the <c>role</c> asked for (absent: the credential's own), the
+    /// <c>assumedRole</c> STS returned, <c>duration</c> in seconds, <c>onBehalfOf</c>, and whether a session
+    /// <c>policy</c> was given (yes/no: never its content). Never any key material.
+    /// </summary>
+    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerOperationException? refused, StsResult? minted)
+    {
+        var invalid = (refused as ValidationException)?.Errors;
+        if (invalid?.ContainsKey("roleArn") != true)
+        {
+            reason.Add("role", body.RoleArn);
+        }
+
+        reason.Add("assumedRole", minted?.AssumedRoleArn).Add("duration", body.DurationSeconds ?? StsLimits.DefaultDurationSeconds);
+        if (invalid?.ContainsKey("onBehalfOf") != true)
+        {
+            reason.Add("onBehalfOf", body.OnBehalfOf);
+        }
+
+        return reason.Add("policy", body.Policy is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) });
+    }
+}
