@@ -28,6 +28,19 @@ public static class AzureKeyVaultServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Credentials sourced from Key Vault secrets: <see cref="AzureKeyVaultCredentialSync"/> and the background
+    /// <see cref="AzureKeyVaultSyncService"/> (every <c>Broker:AzureKeyVault:SyncInterval</c>). The host registers the
+    /// <see cref="Broker.Credentials.ICredentialSourceStore"/> with its store.
+    /// </summary>
+    public static IServiceCollection AddBrokerAzureKeyVaultSync(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddBrokerAzureKeyVault(configuration);
+        services.TryAddSingleton<AzureKeyVaultCredentialSync>();
+        services.AddHostedService<AzureKeyVaultSyncService>();
+        return services;
+    }
+
+    /// <summary>
     /// Uses a Key Vault secret (<c>Broker:AzureKeyVault:VaultUri</c>, <c>KekSecret</c>) as the key-encryption key
     /// (<see cref="AzureKeyVaultKeyEncryptionKey"/>), fetched at start and, while Key Vault cannot be reached, again in
     /// the background (<see cref="AzureKeyVaultKekRetryService"/>).

@@ -31,6 +31,11 @@ public static class CredentialsApi
         string name, [FromQuery] string? subject, [FromHeader(Name = "If-Match")] string? ifMatch, [FromBody] PutCredentialRequest body,
         HttpContext http, CredentialService credentials, RequestAudit audit, CancellationToken cancellationToken)
     {
+        if (await CredentialSourcesApi.TryPutAsync(name, subject, ifMatch, body, http, credentials, audit, cancellationToken) is { } sourced)
+        {
+            return sourced;
+        }
+
         var caller = http.GetCaller();
         var target = AuditTarget(name, subject);
 
@@ -89,9 +94,9 @@ public static class CredentialsApi
         }
 
         var c = f.Credential;
-        return TypedResults.Ok(new CredentialDetailResponse(
+        return TypedResults.Ok(await CredentialSourcesApi.WithSourceAsync(new CredentialDetailResponse(
             c.Name, c.Kind, c.Version, NullIfEmpty(c.Subject), c.Labels, c.CreatedAt, c.UpdatedAt,
-            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()));
+            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()), http, cancellationToken));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -131,21 +136,21 @@ public static class CredentialsApi
     internal static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     /// <summary>The record's target even for a name or subject that failed validation: bounded, so a refusal cannot flood the trail.</summary>
-    private static string AuditTarget(string name, string? subject)
+    internal static string AuditTarget(string name, string? subject)
     {
         var target = Target(name, subject);
         return target.Length > 512 ? target[..512] : target;
     }
 
-    private static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
+    internal static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
         new AuditReason(AuditReason.PreconditionFailed).Add("ifMatch", expected).Add("current", refused.Credential?.Version).ToString();
 
-    private static ProblemHttpResult PreconditionFailed(CredentialWriteResult refused) =>
+    internal static ProblemHttpResult PreconditionFailed(CredentialWriteResult refused) =>
         TypedResults.Problem(
             refused.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {refused.Credential.Version}.",
             statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition Failed", type: Problems.TypeFor(412));
 
-    private static int? ParseIfMatch(string? ifMatch)
+    internal static int? ParseIfMatch(string? ifMatch)
     {
         if (string.IsNullOrWhiteSpace(ifMatch))
         {
@@ -168,7 +173,7 @@ public static class CredentialsApi
     }
 }
 
-public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels);
+public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels, CredentialSourceRequest? Source = null);
 
 public sealed record CredentialResponse(string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
@@ -187,4 +192,20 @@ public sealed record CredentialVersionResponse(int Version, DateTimeOffset Creat
 
 public sealed record CredentialDetailResponse(
     string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    IReadOnlyList<CredentialVersionResponse> Versions);
+    IReadOnlyList<CredentialVersionResponse> Versions)
+{
+    /// <summary>Where a Key Vault-sourced credential is copied from (absent otherwise); see <see cref="CredentialSourcesApi"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CredentialSourceResponse? Source { get; init; }
+
+    /// <summary><c>ok</c> or <c>error</c>: how the last sync from Key Vault went.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SyncStatus { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LastSyncedAt { get; init; }
+
+    /// <summary>Why the last sync failed (never a secret).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SyncError { get; init; }
+}

@@ -94,6 +94,7 @@ public static class BrokerHostBuilderExtensions
         services.AddBrokerStore(builder.Configuration);
 
         services.AddBrokerCredentials();
+        services.AddBrokerAzureKeyVaultSync(builder.Configuration); // credentials sourced from Key Vault secrets
         services.AddBrokerKeys();
         services.AddSingleton<LongPollLimiter>();
 
