@@ -6,6 +6,9 @@ public static class AuditActions
     public const string CredentialWrite = "credential.write";
     public const string CredentialDelete = "credential.delete";
     public const string CredentialRead = "credential.read";
+
+    /// <summary>A Key Vault-sourced credential synced (<c>POST /v1/credentials/{name}/sync</c>, or the background sync writing a new version).</summary>
+    public const string CredentialSync = "credential.sync";
     public const string TokenMint = "token.mint";
     public const string StsMint = "sts.mint";
     public const string KeyCreate = "key.create";

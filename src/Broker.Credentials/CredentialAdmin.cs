@@ -99,14 +99,18 @@ public sealed class CredentialAdmin(CredentialService credentials, AuditTrail au
     /// <summary>The record's target even for a name or subject that failed validation: bounded, so a refusal cannot flood the trail.</summary>
     public static string Target(string name, string? subject) => AuditTrail.Bounded(AgentCredentialFeed.Target(name, subject), AuditTrail.MaxTargetLength);
 
-    private static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
+    /// <summary>The reason a write refused by its precondition is recorded with.</summary>
+    public static string PreconditionReason(int? expected, CredentialWriteResult refused) =>
         new AuditReason(AuditReason.PreconditionFailed).Add("ifMatch", expected).Add("current", refused.Credential?.Version).ToString();
 
-    private static BrokerOperationException PreconditionFailed(CredentialWriteResult refused) =>
+    /// <summary>The 412 refusal of a write whose If-Match is not the current version.</summary>
+    public static BrokerOperationException PreconditionFailed(CredentialWriteResult refused) =>
         new(BrokerErrorKind.PreconditionFailed,
             refused.Credential is null ? "The value does not exist yet, so If-Match cannot match." : $"The current version is {refused.Credential.Version}.");
 
-    private static int? ParseIfMatch(string? ifMatch)
+    /// <summary>The version an <c>If-Match</c> entity tag names, or null without one.</summary>
+    /// <exception cref="ValidationException">Not a version in quotes.</exception>
+    public static int? ParseIfMatch(string? ifMatch)
     {
         if (string.IsNullOrWhiteSpace(ifMatch))
         {

@@ -26,6 +26,7 @@ app.UseMiddleware<JsonBodyMiddleware>();
 
 app.MapHealthApi();
 app.MapCredentialsApi();
+app.MapCredentialSourcesApi();
 app.MapAgentCredentialsApi();
 app.MapKeysApi();
 app.MapInboundApi();

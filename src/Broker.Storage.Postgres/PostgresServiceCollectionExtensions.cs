@@ -29,6 +29,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton(_ => new PostgresDatabase(connectionString));
         services.AddSingleton<ICredentialStore, PostgresCredentialStore>();
         services.AddSingleton<IVaultCanaryStore, PostgresVaultCanaryStore>();
+        services.AddSingleton<ICredentialSourceStore, PostgresCredentialSourceStore>();
         services.AddSingleton<IKeyStore, PostgresKeyStore>();
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();

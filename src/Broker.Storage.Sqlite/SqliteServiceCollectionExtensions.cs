@@ -27,6 +27,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteDatabase(databaseFile(sp)));
         services.AddSingleton<ICredentialStore, SqliteCredentialStore>();
         services.AddSingleton<IVaultCanaryStore, SqliteVaultCanaryStore>();
+        services.AddSingleton<ICredentialSourceStore, SqliteCredentialSourceStore>();
         services.AddSingleton<IKeyStore, SqliteKeyStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));

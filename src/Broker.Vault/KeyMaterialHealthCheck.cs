@@ -14,6 +14,9 @@ public sealed class KeyMaterialHealthCheck : IHealthCheck
 
     private volatile string? _problem = "The broker has not finished starting.";
 
+    /// <summary>Whether the key-encryption key has opened the store.</summary>
+    public bool IsReady => _problem is null;
+
     /// <summary>The key-encryption key opened the store.</summary>
     public void Ready() => _problem = null;
 

@@ -21,6 +21,7 @@ public static class HouseRules
         ["Broker.Core"] = HouseRole.Core,
         ["Broker.Vault"] = HouseRole.Capability,
         [DataProtectionProject] = HouseRole.Capability,
+        ["Broker.Vault.AzureKeyVault"] = HouseRole.Capability,
         ["Broker.Keys"] = HouseRole.Capability,
         ["Broker.Credentials"] = HouseRole.Capability,
         ["Broker.Minting"] = HouseRole.Capability,

@@ -2,6 +2,7 @@ using Broker.Audit;
 using Broker.Core;
 using Broker.Credentials;
 using Broker.Server.Security;
+using Broker.Vault.AzureKeyVault;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -28,9 +29,12 @@ public static class CredentialsApi
 
     public static async Task<Results<Created<CredentialResponse>, Ok<CredentialResponse>>> PutAsync(
         string name, [FromQuery] string? subject, [FromHeader(Name = "If-Match")] string? ifMatch, [FromBody] PutCredentialRequest body,
-        HttpContext http, CredentialAdmin admin, CancellationToken cancellationToken)
+        HttpContext http, CredentialAdmin admin, SourcedCredentialAdmin sourced, CancellationToken cancellationToken)
     {
-        var result = await admin.PutAsync(http.GetAuditContext(), name, subject, body.Value, body.Kind, body.Labels, ifMatch, cancellationToken);
+        var context = http.GetAuditContext();
+        var result = await sourced.TryPutAsync(context, name, subject, ifMatch, body.Value, body.Kind, body.Labels, body.Source?.AzureKeyVault?.VaultUri,
+                body.Source?.AzureKeyVault?.SecretName, body.Source is not null, cancellationToken)
+            ?? await admin.PutAsync(context, name, subject, body.Value, body.Kind, body.Labels, ifMatch, cancellationToken);
         var response = CredentialResponse.From(result.Credential!);
         http.Response.Headers.ETag = $"\"{response.Version}\"";
         return result.Outcome == CredentialWriteOutcome.Created
@@ -54,9 +58,9 @@ public static class CredentialsApi
         }
 
         var c = f.Credential;
-        return TypedResults.Ok(new CredentialDetailResponse(
+        return TypedResults.Ok(await CredentialSourcesApi.WithSourceAsync(new CredentialDetailResponse(
             c.Name, c.Kind, c.Version, NullIfEmpty(c.Subject), c.Labels, c.CreatedAt, c.UpdatedAt,
-            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()));
+            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()), http, cancellationToken));
     }
 
     public static async Task<NoContent> DeleteAsync(string name, [FromQuery] string? subject, HttpContext http, CredentialAdmin admin, CancellationToken cancellationToken)
@@ -71,7 +75,7 @@ public static class CredentialsApi
     internal static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }
 
-public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels);
+public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels, CredentialSourceRequest? Source = null);
 
 public sealed record CredentialResponse(string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
@@ -90,4 +94,20 @@ public sealed record CredentialVersionResponse(int Version, DateTimeOffset Creat
 
 public sealed record CredentialDetailResponse(
     string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    IReadOnlyList<CredentialVersionResponse> Versions);
+    IReadOnlyList<CredentialVersionResponse> Versions)
+{
+    /// <summary>Where a Key Vault-sourced credential is copied from (absent otherwise); see <see cref="CredentialSourcesApi"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CredentialSourceResponse? Source { get; init; }
+
+    /// <summary><c>ok</c> or <c>error</c>: how the last sync from Key Vault went.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SyncStatus { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LastSyncedAt { get; init; }
+
+    /// <summary>Why the last sync failed (never a secret).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SyncError { get; init; }
+}

@@ -71,10 +71,19 @@ public static class BrokerHostBuilderExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddHealthChecks();
 
-        // Vault. Key-encryption key: Broker:MasterKey when set, else the Data Protection key ring under the data directory.
+        // Vault. Key-encryption key: Broker:Kek:Provider=azure-keyvault for a Key Vault secret, else Broker:MasterKey when
+        // set, else the Data Protection key ring under the data directory.
         services.AddBrokerVault();
+        services.AddBrokerAzureKeyVault(builder.Configuration);
         var masterKey = builder.Configuration[$"{BrokerOptions.Section}:{nameof(BrokerOptions.MasterKey)}"];
-        if (string.IsNullOrWhiteSpace(masterKey))
+        if (KekProvider(builder.Configuration) == AzureKeyVaultKekProvider)
+        {
+            services.AddBrokerAzureKeyVaultKek(builder.Configuration);
+
+            // The key ring stays only for what else it keeps (the audit's value-HMAC key unless Broker:Audit:ValueHmacKey is set), never the KEK.
+            services.AddBrokerDataProtectionKek(sp => sp.GetRequiredService<BrokerPaths>().KeyRingDir);
+        }
+        else if (string.IsNullOrWhiteSpace(masterKey))
         {
             services.AddBrokerDataProtectionKek(sp => sp.GetRequiredService<BrokerPaths>().KeyRingDir);
         }
@@ -89,6 +98,7 @@ public static class BrokerHostBuilderExtensions
         services.AddBrokerCredentials();
         services.AddOptions<AgentFeedOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section))
             .Validate(o => o.MaxLongPollsPerKey >= 1, "Broker:MaxLongPollsPerKey must be at least 1.").ValidateOnStart();
+        services.AddBrokerAzureKeyVaultSync(builder.Configuration); // credentials sourced from Key Vault secrets
         services.AddBrokerKeys();
 
         // Failed authentications: throttled and summarized per client address (Broker:Authentication).
@@ -116,5 +126,20 @@ public static class BrokerHostBuilderExtensions
         services.AddSingleton<IDecisionObserver, TelemetryDecisionObserver>();
         services.AddHostedService<AuthenticationFailureAuditService>(); // after the audit writer, so it stops (and flushes) first
         return builder;
+    }
+
+    /// <summary>The value of <c>Broker:Kek:Provider</c> that keeps the key-encryption key in Azure Key Vault.</summary>
+    public const string AzureKeyVaultKekProvider = "azure-keyvault";
+
+    /// <summary><c>Broker:Kek:Provider</c>: <c>azure-keyvault</c>, or unset for the master key or the Data Protection key ring.</summary>
+    private static string? KekProvider(IConfiguration configuration)
+    {
+        var provider = configuration[$"{BrokerOptions.Section}:Kek:Provider"]?.Trim().ToLowerInvariant();
+        return provider switch
+        {
+            null or "" or "default" => null,
+            AzureKeyVaultKekProvider => provider,
+            _ => throw new InvalidOperationException($"Broker:Kek:Provider must be '{AzureKeyVaultKekProvider}' or unset."),
+        };
     }
 }

@@ -27,10 +27,21 @@ public static class BrokerInitialization
         var keyMaterial = app.Services.GetRequiredService<KeyMaterialHealthCheck>();
         try
         {
+            if (app.Services.GetService<IKeyEncryptionKeyLoader>() is { } loader)
+            {
+                await loader.LoadAsync();
+            }
+
             var envelope = app.Services.GetRequiredService<EnvelopeEncryption>();
             await KeyEncryptionKeyCheck.VerifyAsync(envelope, app.Services.GetRequiredService<IVaultCanaryStore>());
             keyMaterial.Ready();
             logger.LogInformation("Key-encryption key {KekId} opens the store", envelope.KeyEncryptionKey.Id);
+        }
+        catch (KeyEncryptionKeyUnavailableException ex)
+        {
+            // Its home (Key Vault) is unreachable: serve with /readyz at 503 while the provider retries in the background.
+            keyMaterial.Failed(ex.Message + " Retrying in the background.");
+            logger.LogError("Starting without the key-encryption key: {Problem}", ex.Message);
         }
         catch (KeyEncryptionKeyException ex)
         {

@@ -162,6 +162,10 @@ public abstract class SqlCredentialStore : ICredentialStore
             if (deleted > 0 && subject is null or "")
             {
                 await RecordChangeAsync(connection, transaction, tenant, name, cancellationToken).ConfigureAwait(false);
+
+                // A sourced credential's source goes with its shared value: a later PUT starts afresh.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM credential_sources WHERE tenant = @tenant AND name = @name", new { tenant, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,3 @@
+namespace Broker.Server.Apis;
+
+public sealed record AzureKeyVaultSourceRequest(string? VaultUri, string? SecretName);

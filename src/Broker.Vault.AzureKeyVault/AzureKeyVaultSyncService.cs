@@ -1,0 +1,73 @@
+using Broker.Audit;
+using Broker.Credentials;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Vault.AzureKeyVault;
+
+/// <summary>
+/// Every <see cref="AzureKeyVaultOptions.SyncInterval"/>, syncs every sourced credential of every tenant
+/// (<see cref="AzureKeyVaultCredentialSync"/>). A new version is recorded in the audit trail first
+/// (<c>credential.sync</c>, actor <c>azure-keyvault-sync</c>): when the trail is down, nothing is written.
+/// </summary>
+public sealed class AzureKeyVaultSyncService(
+    AzureKeyVaultCredentialSync sync,
+    ICredentialSourceStore sources,
+    KeyMaterialHealthCheck keyMaterial,
+    IAuditLog audit,
+    IOptions<AzureKeyVaultOptions> options,
+    TimeProvider time,
+    ILogger<AzureKeyVaultSyncService> logger) : BackgroundService
+{
+    /// <summary>Who the background sync acts as in the audit trail.</summary>
+    public static readonly AuditActor Actor = new(null, "azure-keyvault-sync", "system");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SyncInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (!keyMaterial.IsReady)
+            {
+                continue;
+            }
+
+            IReadOnlyList<CredentialSource> all;
+            try
+            {
+                all = await sources.ListAllAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Listing the Key Vault-sourced credentials failed ({Error}); trying again next round", ex.GetType().Name);
+                continue;
+            }
+
+            foreach (var source in all)
+            {
+                await SyncOneAsync(source, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task SyncOneAsync(CredentialSource source, CancellationToken cancellationToken)
+    {
+        var requestId = "sync-" + Guid.NewGuid().ToString("n");
+        try
+        {
+            var (synced, _) = await sync.SyncAsync(source, token => audit.RecordAsync(
+                new AuditEntry(source.Tenant, Actor, AuditActions.CredentialSync, source.Name, AuditOutcomes.Allowed, "changed in Key Vault", requestId), token),
+                cancellationToken).ConfigureAwait(false);
+            if (synced.SyncStatus == CredentialSyncStatus.Error)
+            {
+                logger.LogWarning("Sync of credential {Name} (tenant {Tenant}) failed: {Problem}", source.Name, source.Tenant, synced.SyncError);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The audit trail, the store or the key material is down: the value stays as it is; the next round tries again.
+            logger.LogWarning("Sync of credential {Name} (tenant {Tenant}) failed ({Error}); trying again next round", source.Name, source.Tenant, ex.GetType().Name);
+        }
+    }
+}
