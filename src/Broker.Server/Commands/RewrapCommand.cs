@@ -32,7 +32,7 @@ public static class RewrapCommand
         var current = app.Services.GetRequiredService<EnvelopeEncryption>();
         var target = new EnvelopeEncryption(newKek);
         var count = 0;
-        foreach (var store in new IRewrappableStore[] { app.Services.GetRequiredService<ICredentialStore>(), (IRewrappableStore)app.Services.GetRequiredService<Broker.Minting.Signing.ISigningKeyStore>() })
+        foreach (var store in new IRewrappableStore[] { app.Services.GetRequiredService<ICredentialStore>(), (IRewrappableStore)app.Services.GetRequiredService<Broker.Minting.Signing.ISigningKeyStore>(), (IRewrappableStore)app.Services.GetRequiredService<Broker.Audit.IAuditKeyStore>() })
         {
             count += await store.RewrapAllAsync(
                 (wrapped, kekId) => kekId == newKek.Id ? (wrapped, kekId) : (target.Rewrap(current.KeyEncryptionKey, wrapped), newKek.Id));
