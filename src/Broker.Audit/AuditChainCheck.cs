@@ -14,7 +14,8 @@ namespace Broker.Audit;
 /// <para>
 /// With <c>allowAnchor</c> the chain may start after id 1 when its first record follows a passing checkpoint
 /// (<c>id = k + 1</c>, <c>prevHash</c> = the checkpoint's hash): a file that begins where an archive or a rotated
-/// file ended. Without it (the database) the chain must start at id 1.
+/// file ended; checkpoints below that one vouch for records outside what was checked and are skipped. Without it
+/// (the database) the chain must start at id 1.
 /// </para>
 /// </summary>
 public sealed class AuditChainCheck
@@ -30,6 +31,8 @@ public sealed class AuditChainCheck
     private bool _first = true;
     private long _count;
     private long? _brokenAt;
+    private long _anchorId;
+    private string? _anchorHash; // set when the chain starts after a checkpoint
 
     public AuditChainCheck(string tenant, IReadOnlyCollection<AuditCheckpoint>? checkpoints, IReadOnlyList<AuditPublicKey> keys, bool allowAnchor = false)
     {
@@ -75,6 +78,8 @@ public sealed class AuditChainCheck
             if (_allowAnchor && record.Id > 1 && _signed.FirstOrDefault(c => c.Id == record.Id - 1 && c.Hash == record.PrevHash) is { } anchor)
             {
                 _previous = anchor.Head;
+                _anchorId = anchor.Id;
+                _anchorHash = anchor.Hash;
             }
         }
 
@@ -100,7 +105,18 @@ public sealed class AuditChainCheck
         {
             string? problem = null;
             long at = checkpoint.Id;
-            if (checkpoint.Id <= 0)
+            if (_anchorHash is not null && checkpoint.Id < _anchorId)
+            {
+                // Before the anchor: its record is in an earlier file or the archive, not in what was checked.
+                continue;
+            }
+
+            if (_anchorHash is not null && checkpoint.Id == _anchorId)
+            {
+                // The first record links to the anchor; another checkpoint at that id with another hash is a fork.
+                problem = string.Equals(checkpoint.Hash, _anchorHash, StringComparison.Ordinal) ? null : "checkpoint_mismatch";
+            }
+            else if (checkpoint.Id <= 0)
             {
                 problem = checkpoint.Id == 0 && checkpoint.Hash == AuditChain.GenesisHash ? null : "checkpoint_mismatch";
             }
