@@ -22,4 +22,7 @@ public static class AuditActions
 
     /// <summary><c>POST /v1/audit/value-reads</c>: an oracle ("was this value read?"), so its use is itself recorded.</summary>
     public const string AuditValueReads = "audit.value_reads";
+
+    /// <summary><c>GET</c> and <c>POST /v1/audit/verify</c>: who checked the chain, and what they were told.</summary>
+    public const string AuditVerify = "audit.verify";
 }

@@ -38,6 +38,20 @@ public sealed class AuditOptions
     /// </summary>
     public int ValueReadsPerMinute { get; set; } = 30;
 
+    /// <summary>
+    /// How often the checkpoint writer signs each tenant's head, when records were added since its last checkpoint
+    /// (default 10 s; zero turns the writer off).
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The checkpoint file (append-only, fsynced, 0600), meant for another volume or host. Relative paths resolve under
+    /// <c>Broker:DataDir</c> when set; default <c>audit-checkpoints.jsonl</c>; <c>off</c> disables the file.
+    /// </summary>
+    public string? CheckpointPath { get; set; } = DefaultCheckpointPath;
+
+    public const string DefaultCheckpointPath = "audit-checkpoints.jsonl";
+
     /// <summary>Base64 key (at least 32 bytes) for <see cref="AuditValueHmac"/>. When absent the host registers an <see cref="IValueHmacKeySource"/>.</summary>
     public string? ValueHmacKey { get; set; }
 }

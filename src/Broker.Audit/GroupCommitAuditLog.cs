@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,7 +37,11 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
     private readonly int _appendAttempts;
     private readonly TimeSpan _enqueueTimeout;
     private readonly Channel<Pending> _queue;
-    private readonly Channel<AuditRecord[]>? _sinkQueue;
+    private readonly Channel<SinkItem>? _sinkQueue;
+
+    // The last head this writer committed per tenant, published after the batch went to the sink queue, so a
+    // checkpoint of it (PublishCheckpoint) reaches the sinks after the records it covers.
+    private readonly ConcurrentDictionary<string, AuditChainHead> _committed = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _writerLoop;
     private readonly Task _sinkLoop;
@@ -76,10 +81,9 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
         });
         if (_sinks.Length > 0)
         {
-            _sinkQueue = Channel.CreateBounded<AuditRecord[]>(new BoundedChannelOptions(Math.Max(1, o.SinkQueueCapacity))
+            _sinkQueue = Channel.CreateBounded<SinkItem>(new BoundedChannelOptions(Math.Max(1, o.SinkQueueCapacity))
             {
                 SingleReader = true,
-                SingleWriter = true,
                 FullMode = BoundedChannelFullMode.Wait,
             });
         }
@@ -111,6 +115,33 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
         }
 
         return EnqueueSlowAsync(pending, cancellationToken);
+    }
+
+    /// <summary>
+    /// The head of each tenant's chain as this writer last committed it (a snapshot). With replicas another writer may
+    /// have appended since; a checkpoint of this head is still true: the chain held that record with that hash.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, AuditChainHead>> CommittedHeads() => _committed.ToArray();
+
+    /// <summary>
+    /// Hands a signed checkpoint to the sinks that record checkpoints, behind every batch committed before it. Like
+    /// a batch, it is dropped (and logged) when the sink queue is full; returns whether it was queued.
+    /// </summary>
+    public bool PublishCheckpoint(AuditCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (_sinkQueue is null || !_sinks.Any(s => s is IAuditCheckpointSink))
+        {
+            return false;
+        }
+
+        if (_sinkQueue.Writer.TryWrite(new SinkItem(null, checkpoint)))
+        {
+            return true;
+        }
+
+        LogSinkDropped(_logger, 1);
+        return false;
     }
 
     /// <summary>Stops taking records, commits what is queued, and waits for the sinks. When <paramref name="cancellationToken"/> fires first, queued records fail with <see cref="AuditUnavailableException"/>.</summary>
@@ -263,25 +294,37 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
             pending.TrySetResult();
         }
 
-        if (_sinkQueue is not null && !_sinkQueue.Writer.TryWrite(records))
+        if (_sinkQueue is not null && !_sinkQueue.Writer.TryWrite(new SinkItem(records, null)))
         {
             LogSinkDropped(_logger, records.Length);
+        }
+
+        foreach (var (tenant, head) in touched)
+        {
+            _committed[tenant] = head;
         }
     }
 
     private async Task SinkLoopAsync()
     {
-        await foreach (var records in _sinkQueue!.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var item in _sinkQueue!.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             foreach (var sink in _sinks)
             {
                 try
                 {
-                    await sink.WriteAsync(records, _abort.Token).ConfigureAwait(false);
+                    if (item.Records is { } records)
+                    {
+                        await sink.WriteAsync(records, _abort.Token).ConfigureAwait(false);
+                    }
+                    else if (sink is IAuditCheckpointSink checkpoints)
+                    {
+                        await checkpoints.WriteCheckpointAsync(item.Checkpoint!, _abort.Token).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex)
                 {
-                    LogSinkFailed(_logger, ex, sink.GetType().Name, records.Length);
+                    LogSinkFailed(_logger, ex, sink.GetType().Name, item.Records?.Length ?? 1);
                 }
             }
         }
@@ -313,6 +356,9 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Audit sink queue is full; {Count} committed records were not copied to the sinks.")]
     private static partial void LogSinkDropped(ILogger logger, int count);
+
+    /// <summary>One item for the sinks: a committed batch or a checkpoint.</summary>
+    private readonly record struct SinkItem(AuditRecord[]? Records, AuditCheckpoint? Checkpoint);
 
     private sealed class Pending(AuditEntry entry) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {

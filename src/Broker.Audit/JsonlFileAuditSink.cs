@@ -8,9 +8,10 @@ namespace Broker.Audit;
 /// rotates by size: when the next line would take <c>audit.jsonl</c> past <c>maxBytes</c> it becomes
 /// <c>audit.1.jsonl</c>, the old <c>.1</c> becomes <c>.2</c>, and so on up to <c>maxFiles</c>; the oldest is deleted.
 /// Lines are flushed to the OS per batch, not fsynced: the database is the durable record, this is a copy
-/// (useful to ship elsewhere and to catch a truncated tail of the database chain).
+/// (useful to ship elsewhere and to catch a truncated tail of the database chain). Checkpoints are written as lines
+/// of their own (<see cref="AuditCheckpoint"/>, <c>"type":"checkpoint"</c>) after the records they cover.
 /// </summary>
-public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
+public sealed class JsonlFileAuditSink : IAuditSink, IAuditCheckpointSink, IDisposable
 {
     private readonly string _path;
     private readonly long _maxBytes;
@@ -33,19 +34,30 @@ public sealed class JsonlFileAuditSink : IAuditSink, IDisposable
     /// <summary>The full path of the live file.</summary>
     public string FilePath => _path;
 
-    public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(records);
+        return WriteLinesAsync(records.Count, (writer, i) => JsonSerializer.Serialize(writer, records[i], AuditJsonContext.Default.AuditRecord), cancellationToken);
+    }
+
+    public ValueTask WriteCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return WriteLinesAsync(1, (writer, _) => JsonSerializer.Serialize(writer, checkpoint, AuditJsonContext.Default.AuditCheckpoint), cancellationToken);
+    }
+
+    private async ValueTask WriteLinesAsync(int count, Action<Utf8JsonWriter, int> serialize, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stream = _stream ??= Open();
-            foreach (var record in records)
+            for (var i = 0; i < count; i++)
             {
                 _buffer.ResetWrittenCount();
                 using (var writer = new Utf8JsonWriter(_buffer))
                 {
-                    JsonSerializer.Serialize(writer, record, AuditJsonContext.Default.AuditRecord);
+                    serialize(writer, i);
                 }
 
                 _buffer.Write("\n"u8);

@@ -32,6 +32,7 @@ app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
 app.MapAuditApi();
+app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");
 
 await app.RunAsync();

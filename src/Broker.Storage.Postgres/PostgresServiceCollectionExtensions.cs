@@ -33,6 +33,9 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IKeyStore, PostgresKeyStore>();
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
+        services.AddSingleton<PostgresAuditProofStore>();
+        services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
+        services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
         services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();
         services.AddHealthChecks().AddCheck<PostgresStoreHealthCheck>(StoreHealth.CheckName);
 

@@ -31,6 +31,9 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IKeyStore, SqliteKeyStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<SqliteAuditProofStore>();
+        services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
+        services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
         services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();
         services.AddHealthChecks().AddCheck<SqliteStoreHealthCheck>(StoreHealth.CheckName);
         return services;

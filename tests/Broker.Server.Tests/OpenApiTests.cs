@@ -26,7 +26,7 @@ public sealed class OpenApiTests
         }
 
         var open = paths.Where(p => p.Key is "/healthz" or "/readyz" || p.Key.StartsWith("/.well-known/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(4, open.Count);
+        Assert.Equal(5, open.Count); // health, readiness, jwks, openid-configuration, audit-keys
         foreach (var (path, item) in open)
         {
             Assert.All(item!.AsObject(), operation => Assert.True(operation.Value?["security"] is null, $"{operation.Key} {path} requires a key"));

@@ -74,7 +74,11 @@ public static class RewrapCommand
     {
         var target = new EnvelopeEncryption(to);
         var count = 0;
-        foreach (var store in new IRewrappableStore[] { services.GetRequiredService<ICredentialStore>(), (IRewrappableStore)services.GetRequiredService<Broker.Minting.Signing.ISigningKeyStore>() })
+        foreach (var store in new IRewrappableStore[]
+        {
+            services.GetRequiredService<ICredentialStore>(), (IRewrappableStore)services.GetRequiredService<Broker.Minting.Signing.ISigningKeyStore>(),
+            (IRewrappableStore)services.GetRequiredService<Broker.Audit.IAuditKeyStore>(),
+        })
         {
             count += await store.RewrapAllAsync(
                 (wrapped, kekId) => kekId == to.Id ? (wrapped, kekId) : (target.Rewrap(from(kekId), wrapped), to.Id));

@@ -6,7 +6,8 @@ namespace Broker.Server.Hosting;
 
 /// <summary>
 /// The store block of the composition root: <c>Broker:Store</c> = <c>sqlite</c> (default, embedded, one process) or
-/// <c>postgres</c> (<c>ConnectionStrings:Broker</c>; several replicas may share it, see docs/replicas.md).
+/// <c>postgres</c> (<c>ConnectionStrings:Broker</c>; several replicas may share it, see docs/replicas.md; optionally
+/// <c>ConnectionStrings:BrokerOwner</c> for migrations under a separate owner role, see docs/audit.md).
 /// </summary>
 public static class StoreRegistration
 {
@@ -44,11 +45,23 @@ public static class StoreRegistration
         }
 
         services.AddBrokerPostgresStore(connectionString);
-        services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => ApplyWithRetry(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<ILoggerFactory>())));
+
+        // Two roles (docs/audit.md): the owner migrates and grants; the runtime role cannot rewrite the audit trail.
+        var ownerConnectionString = configuration.GetConnectionString(OwnerConnectionStringName);
+        Func<IServiceProvider, Func<IReadOnlyList<string>>> migrate = string.IsNullOrWhiteSpace(ownerConnectionString)
+            ? sp => () => PostgresMigrations.Apply(sp.GetRequiredService<PostgresDatabase>())
+            : _ => () => PostgresMigrations.ApplyAsOwner(ownerConnectionString, connectionString);
+        services.AddSingleton<StoreInitializer>(sp => new StoreInitializer(() => ApplyWithRetry(migrate(sp), sp.GetRequiredService<ILoggerFactory>())));
         return services;
     }
 
-    private static IReadOnlyList<string> ApplyWithRetry(PostgresDatabase database, ILoggerFactory loggers)
+    /// <summary>
+    /// <c>ConnectionStrings:BrokerOwner</c>: when set, migrations run under this (owner) role, which then grants the
+    /// role of <c>ConnectionStrings:Broker</c> what it needs, and not UPDATE, DELETE or TRUNCATE on the audit trail.
+    /// </summary>
+    public const string OwnerConnectionStringName = "BrokerOwner";
+
+    private static IReadOnlyList<string> ApplyWithRetry(Func<IReadOnlyList<string>> apply, ILoggerFactory loggers)
     {
         // A replica may start before the database accepts connections (compose, a restart): wait up to 60 s.
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -56,7 +69,7 @@ public static class StoreRegistration
         {
             try
             {
-                return PostgresMigrations.Apply(database);
+                return apply();
             }
             catch (Exception ex) when (PostgresDatabase.IsUnavailable(ex) && DateTime.UtcNow < deadline)
             {
