@@ -32,6 +32,7 @@ app.MapInboundApi();
 app.MapTokensApi();
 app.MapAuditApi();
 app.MapOpenApi("/openapi/v1.json");
+app.MapConsole();
 
 await app.RunAsync();
 
