@@ -5,6 +5,11 @@ using Broker.Server.Observability;
 using Broker.Server.Security;
 using Broker.Server.Startup;
 
+if (await HealthcheckCommand.TryRunAsync(args))
+{
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBroker();
 builder.AddBrokerObservability();
@@ -34,6 +39,7 @@ app.MapTokensApi();
 app.MapAuditApi();
 app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");
+app.MapConsole();
 
 await app.RunAsync();
 

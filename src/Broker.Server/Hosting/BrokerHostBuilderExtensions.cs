@@ -112,8 +112,8 @@ public static class BrokerHostBuilderExtensions
         // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
         services.AddBrokerMinting(builder.Configuration);
         services.AddSingleton<IAwsBaseCredentialSource, CredentialStoreAwsSource>();
-        var firstUrl = (builder.Configuration["urls"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? DefaultUrl;
-        services.PostConfigure<TokenOptions>(o => o.Issuer ??= firstUrl);
+        var defaultIssuer = ListenUrl.DefaultIssuer(builder.Configuration["urls"] ?? DefaultUrl);
+        services.PostConfigure<TokenOptions>(o => o.Issuer ??= defaultIssuer);
 
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);

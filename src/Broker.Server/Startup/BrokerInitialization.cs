@@ -50,6 +50,7 @@ public static class BrokerInitialization
             throw;
         }
 
+        WarnOfGuessedIssuer(app, logger);
         var options = app.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
         BootstrapResult bootstrap;
         try
@@ -105,5 +106,17 @@ public static class BrokerInitialization
 
         // Again, for what the start itself created: the database's -wal and -shm, a new key in the key ring.
         DataDirPermissions.Secure(paths, auditOptions, logger);
+    }
+
+    /// <summary>Listening on every interface (a container), the broker cannot know the name its clients use.</summary>
+    private static void WarnOfGuessedIssuer(WebApplication app, ILogger logger)
+    {
+        var urls = app.Configuration["urls"] ?? BrokerHostBuilderExtensions.DefaultUrl;
+        if (string.IsNullOrWhiteSpace(app.Configuration["Broker:Issuer"]) && ListenUrl.HasWildcardHost(urls.Split(';', StringSplitOptions.TrimEntries)[0]))
+        {
+            logger.LogWarning(
+                "Broker__Issuer is not set and the broker listens on {Urls}: tokens name {Issuer} as their issuer. Set Broker__Issuer to the URL clients use",
+                urls, ListenUrl.DefaultIssuer(urls));
+        }
     }
 }
