@@ -1,0 +1,3 @@
+using Broker.Cli;
+
+return await BrokerCli.RunAsync(args, CliHost.FromProcess()).ConfigureAwait(false);
