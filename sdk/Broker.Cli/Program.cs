@@ -1,3 +1,0 @@
-using Broker.Cli;
-
-return await BrokerCli.RunAsync(args, CliHost.FromProcess()).ConfigureAwait(false);
