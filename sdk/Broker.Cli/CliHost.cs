@@ -17,6 +17,9 @@ internal sealed class CliHost
 
     public required Func<string, string?> Environment { get; init; }
 
+    /// <summary>Reads one line from the terminal without echoing it (a pasted key must not stay on screen); null reads <see cref="In"/>.</summary>
+    public Func<string?>? ReadHiddenLine { get; init; }
+
     /// <summary>Where <c>.config/broker/profile.json</c> is looked for.</summary>
     public required string HomeDirectory { get; init; }
 
@@ -32,7 +35,34 @@ internal sealed class CliHost
         Out = Console.Out,
         Error = Console.Error,
         InputIsTerminal = !Console.IsInputRedirected,
+        ReadHiddenLine = ReadConsoleHidden,
         Environment = System.Environment.GetEnvironmentVariable,
         HomeDirectory = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile),
     };
+
+    private static string? ReadConsoleHidden()
+    {
+        var line = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.Error.WriteLine();
+                return line.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (line.Length > 0)
+                {
+                    line.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                line.Append(key.KeyChar);
+            }
+        }
+    }
 }

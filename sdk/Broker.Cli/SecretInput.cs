@@ -6,7 +6,7 @@ namespace Broker.Cli;
 /// </summary>
 internal static class SecretInput
 {
-    /// <summary>A key: one token, surrounding whitespace dropped. Asked for on a terminal, read from a pipe otherwise.</summary>
+    /// <summary>A key: one token, surrounding whitespace dropped. Asked for on a terminal (not echoed), read from a pipe otherwise.</summary>
     /// <exception cref="CliException">Nothing was given.</exception>
     public static async Task<string> ReadKeyAsync(CliHost host, string prompt, CancellationToken cancellationToken)
     {
@@ -14,7 +14,7 @@ internal static class SecretInput
         {
             await host.Error.WriteAsync(prompt + ": ").ConfigureAwait(false);
             await host.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var line = await host.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            var line = host.ReadHiddenLine is { } hidden ? hidden() : await host.In.ReadLineAsync(cancellationToken).ConfigureAwait(false);
             return Required(line?.Trim(), prompt);
         }
 
@@ -42,7 +42,7 @@ internal static class SecretInput
         {
             await host.Error.WriteAsync(what + " (one line): ").ConfigureAwait(false);
             await host.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
-            text = await host.In.ReadLineAsync(cancellationToken).ConfigureAwait(false) ?? "";
+            text = (host.ReadHiddenLine is { } hidden ? hidden() : await host.In.ReadLineAsync(cancellationToken).ConfigureAwait(false)) ?? "";
         }
         else
         {
