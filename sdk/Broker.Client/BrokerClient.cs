@@ -193,16 +193,8 @@ public class BrokerClient : IAsyncDisposable
         ThrowIfDisposed();
         using var activity = BrokerTelemetry.ActivitySource.StartActivity("broker.client.mint_token");
         activity?.SetTag("broker.audience", request.Audience);
-        var body = new TokenRequestDto
-        {
-            Audience = request.Audience,
-            Task = request.Task,
-            Scopes = request.Scopes is { Count: > 0 } s ? s : null,
-            TtlSeconds = request.Ttl is TimeSpan ttl ? (int)Math.Ceiling(ttl.TotalSeconds) : null,
-            OnBehalfOf = request.OnBehalfOf,
-        };
-        var dto = await Traced(_rest.MintTokenAsync(body, cancellationToken), activity).ConfigureAwait(false);
-        return new BrokerToken(dto.Token, dto.TokenType ?? "Bearer", dto.ExpiresAt, dto.Jti ?? string.Empty);
+        var dto = await Traced(_rest.MintTokenAsync(Mints.ToDto(request), cancellationToken), activity).ConfigureAwait(false);
+        return Mints.ToModel(dto);
     }
 
     /// <summary>Gets short-lived AWS session credentials through the broker (<c>POST /v1/sts</c>).</summary>
@@ -215,41 +207,14 @@ public class BrokerClient : IAsyncDisposable
     public virtual async Task<AwsSessionCredentials> GetAwsCredentialsAsync(AwsCredentialsRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        JsonElement? policy = null;
-        if (request.Policy is { } p)
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(p);
-                if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    throw new ArgumentException("AwsCredentialsRequest.Policy must be a JSON object (a policy document).", nameof(request));
-                }
-
-                policy = doc.RootElement.Clone();
-            }
-            catch (JsonException ex)
-            {
-                throw new ArgumentException("AwsCredentialsRequest.Policy is not valid JSON.", nameof(request), ex);
-            }
-        }
-
+        var body = Mints.ToDto(request);
         ThrowIfDisposed();
         using var activity = BrokerTelemetry.ActivitySource.StartActivity("broker.client.mint_sts");
         activity?.SetTag("broker.credential", request.Credential);
-        var body = new StsRequestDto
-        {
-            Credential = request.Credential,
-            Task = request.Task,
-            RoleArn = request.RoleArn,
-            DurationSeconds = request.Duration is TimeSpan d ? (int)Math.Ceiling(d.TotalSeconds) : null,
-            Policy = policy,
-            OnBehalfOf = request.OnBehalfOf,
-        };
         var dto = await Traced(_rest.MintStsAsync(body, cancellationToken), activity).ConfigureAwait(false);
         _redactor.Add(request.Credential + ":session", dto.SecretAccessKey);
         _redactor.Add(request.Credential + ":session", dto.SessionToken);
-        return new AwsSessionCredentials(dto.AccessKeyId, dto.SecretAccessKey, dto.SessionToken, dto.Expiration, dto.AssumedRoleArn ?? string.Empty);
+        return Mints.ToModel(dto);
     }
 
     /// <summary>Asks the broker whether an inbound key may call <paramref name="agent"/> now (<c>POST /v1/inbound/verify</c>). Never cached.</summary>

@@ -16,6 +16,8 @@ internal sealed class BrokerRestClient : IDisposable
 {
     private const string FeedPath = "v1/agent/credentials";
 
+    private static readonly Dictionary<string, string> EmptyHeaders = new(StringComparer.Ordinal);
+
     private readonly HttpClient _http;
     private readonly BrokerKeyCredential _credential;
     private readonly SecretRedactor _redactor;
@@ -98,6 +100,35 @@ internal sealed class BrokerRestClient : IDisposable
     /// <summary><c>POST /v1/inbound/verify</c>.</summary>
     public Task<VerifyDto> VerifyInboundKeyAsync(VerifyRequestDto body, CancellationToken cancellationToken)
         => PostAsync<VerifyRequestDto, VerifyDto>("v1/inbound/verify", body, cancellationToken);
+
+    /// <summary>
+    /// Any route: <paramref name="body"/> as JSON (none when null), extra headers, the answer's body read as
+    /// <typeparamref name="TResponse"/> (default for a 204). For the admin client, whose routes are many and plain.
+    /// </summary>
+    /// <returns>The status of the success answer and its body.</returns>
+    public async Task<(int Status, TResponse? Body)> SendJsonAsync<TResponse>(
+        HttpMethod method, string path, object? body, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Wire.Json);
+        }
+
+        foreach (var (name, value) in headers ?? EmptyHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await SendAsync(request, _requestTimeout, credentialName: null, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        if (response.StatusCode == HttpStatusCode.NoContent || response.Content.Headers.ContentLength == 0)
+        {
+            return (status, default);
+        }
+
+        return (status, await ReadAsync<TResponse>(response, cancellationToken).ConfigureAwait(false));
+    }
 
     public void Dispose() => _http.Dispose();
 
