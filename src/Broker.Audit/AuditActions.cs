@@ -15,6 +15,7 @@ public static class AuditActions
     public const string KeyRotate = "key.rotate";
     public const string KeyRevoke = "key.revoke";
     public const string KeyRevokeLeaked = "key.revoke_leaked";
+    public const string KeyUpdate = "key.update";
     public const string InboundVerify = "inbound.verify";
     public const string SigningKeyRotate = "signing_key.rotate";
     public const string SigningKeyRetire = "signing_key.retire";

@@ -87,11 +87,14 @@ public sealed class AuditReason
 
     public override string ToString() => _text.ToString();
 
-    /// <summary>The reason a refusal by <paramref name="exception"/> is recorded with: its code, and for a validation error the fields at fault.</summary>
+    /// <summary>
+    /// The reason a refusal by <paramref name="exception"/> is recorded with: its code (for a grant, the rule that
+    /// refused), and for a validation error the fields at fault.
+    /// </summary>
     public static AuditReason For(BrokerOperationException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var reason = new AuditReason(CodeFor(exception.Kind));
+        var reason = new AuditReason(exception is Core.Grants.GrantRefusedException refused ? refused.Rule : CodeFor(exception.Kind));
         return exception is ValidationException invalid ? reason.AddList("fields", invalid.Errors.Keys.Order(StringComparer.Ordinal)) : reason;
     }
 

@@ -1,6 +1,6 @@
 namespace Broker.Core;
 
-/// <summary>The authenticated principal behind a request: the key that was presented, never its value.</summary>
+/// <summary>The authenticated principal behind a request: the key that was presented, never its value. <see cref="Grants"/>: what an agent key may mint and use (null: nothing beyond its credential patterns).</summary>
 public sealed record Caller(
     string KeyId,
     string Name,
@@ -9,7 +9,8 @@ public sealed record Caller(
     bool IsBootstrap,
     IReadOnlyList<string> CredentialPatterns,
     IReadOnlyList<string> AgentPatterns,
-    IReadOnlyList<string>? VerifyAsPatterns = null)
+    IReadOnlyList<string>? VerifyAsPatterns = null,
+    Grants.AgentGrants? Grants = null)
 {
     /// <summary>Whether this key's <c>credentials</c> patterns allow the named credential.</summary>
     public bool MayReadCredential(string name) => WildcardPattern.MatchesAny(CredentialPatterns, name);

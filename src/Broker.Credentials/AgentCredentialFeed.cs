@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Core.Grants;
 using Microsoft.Extensions.Hosting;
 
 namespace Broker.Credentials;
@@ -13,7 +14,7 @@ public sealed class AgentCredentialFeed(
     CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null)
 {
     /// <summary>Rule name of a read the key's credential patterns do not allow.</summary>
-    public const string PatternRule = "pattern";
+    public const string PatternRule = GrantRules.CredentialPattern;
 
     /// <summary>
     /// The values <paramref name="context"/>'s key may read: all of them, or those changed after a cursor; when none
@@ -100,14 +101,22 @@ public sealed class AgentCredentialFeed(
         ArgumentNullException.ThrowIfNull(context);
         var caller = context.RequireCaller();
         CredentialService.ValidateName(name);
+        CredentialService.ValidateSubject(subject);
         var target = Target(name, subject);
-        if (!caller.MayReadCredential(name))
+        CredentialValue? value;
+        try
         {
-            await audit.RecordAsync(context, AuditActions.CredentialRead, target, AuditOutcomes.Denied, PatternRule).ConfigureAwait(false);
-            throw new BrokerOperationException(BrokerErrorKind.Forbidden, $"This key's credential patterns do not allow '{name}'.");
+            GrantPolicy.DemandCredentialUse(caller, name);
+            GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: false);
+            GrantPolicy.DemandNoApproval(caller, credential: name);
+            value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GrantRefusedException refused)
+        {
+            await audit.RefuseAsync(context, AuditActions.CredentialRead, target, refused).ConfigureAwait(false);
+            throw;
         }
 
-        var value = await credentials.ReadAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
         if (value is null)
         {
             await audit.RecordAsync(context, AuditActions.CredentialRead, target, AuditOutcomes.Denied, AuditReason.NotFound).ConfigureAwait(false);
@@ -147,6 +156,6 @@ public sealed class AgentCredentialFeed(
         public bool Empty => Changed.Count == 0 && Removed.Count == 0;
 
         public static View Of(Caller caller, CredentialChanges changes) =>
-            new(changes.Changed.Where(c => caller.MayReadCredential(c.Name)).ToArray(), changes.Removed.Where(caller.MayReadCredential).ToArray());
+            new(changes.Changed.Where(c => c.AgentAccess == CredentialAccess.Read && caller.MayReadCredential(c.Name)).ToArray(), changes.Removed.Where(caller.MayReadCredential).ToArray());
     }
 }

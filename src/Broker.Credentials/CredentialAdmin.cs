@@ -19,12 +19,13 @@ public sealed class CredentialAdmin(CredentialService credentials, AuditTrail au
     /// <param name="labels">Labels, or null to keep the current ones.</param>
     /// <param name="ifMatch">The <c>If-Match</c> entity tag (a version in quotes), or null.</param>
     /// <param name="cancellationToken">Cancels the checks; the write itself, once recorded, runs to its end.</param>
+    /// <param name="agentAccess"><c>read</c> or <c>use</c> (<see cref="CredentialAccess"/>), or null to keep the current one.</param>
     /// <exception cref="ValidationException">A field is invalid.</exception>
     /// <exception cref="BrokerOperationException">PreconditionFailed: <paramref name="ifMatch"/> is not the current version.</exception>
     /// <exception cref="AuditUnavailableException">The write could not be recorded; nothing changed.</exception>
     public async Task<CredentialWriteResult> PutAsync(
         AuditContext context, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, string? ifMatch,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? agentAccess = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         var tenant = context.RequireCaller().Tenant;
@@ -37,7 +38,7 @@ public sealed class CredentialAdmin(CredentialService credentials, AuditTrail au
         {
             CredentialService.ValidateName(name);
             expected = ParseIfMatch(ifMatch);
-            refused = await credentials.CheckPutAsync(tenant, name, subject, value, kind, labels, expected, cancellationToken).ConfigureAwait(false);
+            refused = await credentials.CheckPutAsync(tenant, name, subject, value, kind, labels, expected, cancellationToken, agentAccess).ConfigureAwait(false);
         }
         catch (ValidationException ex)
         {
@@ -55,7 +56,7 @@ public sealed class CredentialAdmin(CredentialService credentials, AuditTrail au
         // version that moved since the check is refused by the store's transaction and recorded as a second record.
         var result = await audit.ChangeAsync(
             context, tenant, AuditActions.CredentialWrite, target, expected is null ? null : new AuditReason().Add("ifMatch", expected).ToString(),
-            token => credentials.PutAsync(tenant, name, subject, value, kind, labels, expected, token),
+            token => credentials.PutAsync(tenant, name, subject, value, kind, labels, expected, token, agentAccess),
             r => r.Outcome == CredentialWriteOutcome.PreconditionFailed ? PreconditionReason(expected, r) : null).ConfigureAwait(false);
         return result.Outcome == CredentialWriteOutcome.PreconditionFailed ? throw PreconditionFailed(result) : result;
     }

@@ -12,4 +12,5 @@ public sealed record CredentialRecord(
     int Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    SealedValue Value);
+    SealedValue Value,
+    string AgentAccess = CredentialAccess.Read);

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Vault;
 
 namespace Broker.Credentials;
@@ -19,15 +20,17 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
     public CredentialChangeSignal Signal => signal;
 
     public async Task<CredentialWriteResult> PutAsync(
-        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion, CancellationToken cancellationToken = default)
+        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion,
+        CancellationToken cancellationToken = default, string? agentAccess = null)
     {
-        var subjectKey = ValidateWrite(name, subject, value, kind);
+        var subjectKey = ValidateWrite(name, subject, value, kind, agentAccess);
 
         // An update that omits kind keeps the current one, and is validated as that kind.
         var effectiveKind = kind ?? (await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false))?.Kind;
         ValidateValue(effectiveKind, value);
         labels = labels is null ? null : ValidateLabels(labels);
-        var write = new CredentialWrite(tenant, name, subjectKey, kind, labels, ifMatchVersion, time.GetUtcNow());
+        ValidateAccess(effectiveKind, agentAccess);
+        var write = new CredentialWrite(tenant, name, subjectKey, kind, labels, ifMatchVersion, time.GetUtcNow(), agentAccess);
         var plaintext = Encoding.UTF8.GetBytes(value);
         try
         {
@@ -52,9 +55,10 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
     /// <returns>Null when the write may proceed; otherwise the <see cref="CredentialWriteOutcome.PreconditionFailed"/> result <see cref="PutAsync"/> would give.</returns>
     /// <exception cref="ValidationException">A field is invalid.</exception>
     public async Task<CredentialWriteResult?> CheckPutAsync(
-        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion, CancellationToken cancellationToken = default)
+        string tenant, string name, string? subject, string? value, string? kind, IReadOnlyDictionary<string, string>? labels, int? ifMatchVersion,
+        CancellationToken cancellationToken = default, string? agentAccess = null)
     {
-        var subjectKey = ValidateWrite(name, subject, value, kind);
+        var subjectKey = ValidateWrite(name, subject, value, kind, agentAccess);
         if (labels is not null)
         {
             ValidateLabels(labels);
@@ -62,6 +66,7 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
 
         var current = await store.GetAsync(tenant, name, subjectKey, cancellationToken).ConfigureAwait(false);
         ValidateValue(kind ?? current?.Kind, value);
+        ValidateAccess(kind ?? current?.Kind, agentAccess);
         return ifMatchVersion is { } expected && current?.Version != expected
             ? new CredentialWriteResult(CredentialWriteOutcome.PreconditionFailed, current is null ? null : ToSummary(current))
             : null;
@@ -119,6 +124,23 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         return record is null ? null : Decrypt(record);
     }
 
+    /// <summary>
+    /// Reads and decrypts one value for an agent: a value that never leaves the broker (<see cref="CredentialAccess.Use"/>)
+    /// is refused before it is decrypted.
+    /// </summary>
+    /// <exception cref="GrantRefusedException"><see cref="GrantRules.AgentAccess"/>: the value is used on agents' behalf only.</exception>
+    public async Task<CredentialValue?> ReadForAgentAsync(string tenant, string name, string? subject, CancellationToken cancellationToken = default)
+    {
+        ValidateName(name);
+        var record = await store.GetAsync(tenant, name, NormalizeSubject(subject), cancellationToken).ConfigureAwait(false);
+        if (record is { AgentAccess: CredentialAccess.Use })
+        {
+            throw GrantRules.Refuse(GrantRules.AgentAccess, $"'{name}' is used by the broker on agents' behalf and never leaves it.");
+        }
+
+        return record is null ? null : Decrypt(record);
+    }
+
     public Task<long> GetCursorAsync(string tenant, CancellationToken cancellationToken = default) => store.GetCursorAsync(tenant, cancellationToken);
 
     public Task<CredentialChanges> GetChangesAsync(string tenant, long? since, CancellationToken cancellationToken = default) =>
@@ -138,7 +160,7 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         }
     }
 
-    public static CredentialSummary ToSummary(CredentialRecord r) => new(r.Name, r.Subject, r.Kind, r.Labels, r.Version, r.CreatedAt, r.UpdatedAt);
+    public static CredentialSummary ToSummary(CredentialRecord r) => new(r.Name, r.Subject, r.Kind, r.Labels, r.Version, r.CreatedAt, r.UpdatedAt, r.AgentAccess);
 
     public static void ValidateName(string name)
     {
@@ -148,8 +170,13 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         }
     }
 
-    private static string ValidateWrite(string name, string? subject, [NotNull] string? value, string? kind)
+    private static string ValidateWrite(string name, string? subject, [NotNull] string? value, string? kind, string? agentAccess)
     {
+        if (agentAccess is not null && !CredentialAccess.IsKnown(agentAccess))
+        {
+            throw new ValidationException("agentAccess", "\"agentAccess\" is \"read\" (agents may read the value) or \"use\" (it never leaves the broker).");
+        }
+
         ValidateName(name);
         var subjectKey = NormalizeSubject(subject);
         if (value is null)
@@ -170,6 +197,14 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
         return subjectKey;
     }
 
+    private static void ValidateAccess(string? kind, string? agentAccess)
+    {
+        if (kind == CredentialKinds.Aws && agentAccess == CredentialAccess.Read)
+        {
+            throw new ValidationException("agentAccess", "aws credentials are always \"use\": the broker mints STS sessions from them, agents never read them.");
+        }
+    }
+
     private static void ValidateValue(string? kind, string value)
     {
         if (kind == CredentialKinds.Aws)
@@ -177,6 +212,10 @@ public sealed class CredentialService(ICredentialStore store, EnvelopeEncryption
             AwsCredentialValue.Parse(value);
         }
     }
+
+    /// <summary>Checks a subject (null or empty: the shared value).</summary>
+    /// <exception cref="ValidationException">Not a valid subject.</exception>
+    public static void ValidateSubject(string? subject) => NormalizeSubject(subject);
 
     private static string NormalizeSubject(string? subject)
     {

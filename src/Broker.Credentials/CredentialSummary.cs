@@ -8,4 +8,5 @@ public sealed record CredentialSummary(
     IReadOnlyDictionary<string, string> Labels,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string AgentAccess = CredentialAccess.Read);

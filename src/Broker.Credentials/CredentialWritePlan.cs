@@ -11,6 +11,7 @@ public sealed record CredentialWritePlan(
     CredentialWriteOutcome Outcome,
     string Kind,
     IReadOnlyDictionary<string, string> Labels,
+    string AgentAccess,
     bool MetadataChanged,
     int Version,
     SealedValue? Value,
@@ -20,23 +21,24 @@ public sealed record CredentialWritePlan(
     {
         var kind = write.Kind ?? current?.Kind ?? CredentialKinds.Generic;
         var labels = write.Labels ?? current?.Labels ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var access = CredentialAccess.For(kind, write.AgentAccess ?? current?.AgentAccess);
         if (write.IfMatchVersion is { } expected && (current is null || current.Version != expected))
         {
             var refused = new CredentialWriteResult(CredentialWriteOutcome.PreconditionFailed, current is null ? null : CredentialService.ToSummary(current));
-            return new(CredentialWriteOutcome.PreconditionFailed, kind, labels, false, current?.Version ?? 0, null, refused);
+            return new(CredentialWriteOutcome.PreconditionFailed, kind, labels, access, false, current?.Version ?? 0, null, refused);
         }
 
         if (current is not null && sealer.IsSameValue(current))
         {
-            var changed = current.Kind != kind || labelsText(current.Labels) != labelsText(labels);
-            var kept = changed ? current with { Kind = kind, Labels = labels, UpdatedAt = write.Now } : current;
-            return new(CredentialWriteOutcome.Unchanged, kind, labels, changed, current.Version, null,
+            var changed = current.Kind != kind || current.AgentAccess != access || labelsText(current.Labels) != labelsText(labels);
+            var kept = changed ? current with { Kind = kind, Labels = labels, AgentAccess = access, UpdatedAt = write.Now } : current;
+            return new(CredentialWriteOutcome.Unchanged, kind, labels, access, changed, current.Version, null,
                 new CredentialWriteResult(CredentialWriteOutcome.Unchanged, CredentialService.ToSummary(kept)));
         }
 
         var version = (current?.Version ?? 0) + 1;
         var outcome = current is null ? CredentialWriteOutcome.Created : CredentialWriteOutcome.NewVersion;
-        var summary = new CredentialSummary(write.Name, write.Subject, kind, labels, version, current?.CreatedAt ?? write.Now, write.Now);
-        return new(outcome, kind, labels, true, version, sealer.Seal(version), new CredentialWriteResult(outcome, summary));
+        var summary = new CredentialSummary(write.Name, write.Subject, kind, labels, version, current?.CreatedAt ?? write.Now, write.Now, access);
+        return new(outcome, kind, labels, access, true, version, sealer.Seal(version), new CredentialWriteResult(outcome, summary));
     }
 }

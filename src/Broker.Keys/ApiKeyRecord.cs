@@ -1,8 +1,10 @@
 using Broker.Core;
+using Broker.Core.Grants;
 
 namespace Broker.Keys;
 
 /// <summary>A stored inbound key: metadata and nothing from which the key could be recovered.</summary>
+/// <param name="Grants">For an agent key: what it may mint and use (<see cref="AgentGrants"/>); null: nothing beyond its credential patterns.</param>
 /// <param name="VerifyAsPatterns">For an agent key: the other agent names it may verify inbound keys for (its own name always); null or empty: none.</param>
 public sealed record ApiKeyRecord(
     string Id,
@@ -19,12 +21,13 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? RevokedAt,
     DateTimeOffset? LastUsedAt,
     bool IsBootstrap,
-    IReadOnlyList<string>? VerifyAsPatterns = null)
+    IReadOnlyList<string>? VerifyAsPatterns = null,
+    AgentGrants? Grants = null)
 {
     public KeyStatus StatusAt(DateTimeOffset now) =>
         RevokedAt is not null ? KeyStatus.Revoked
         : ExpiresAt is { } expires && expires <= now ? KeyStatus.Expired
         : KeyStatus.Active;
 
-    public Caller ToCaller() => new(Id, Name, Role, Tenant, IsBootstrap, CredentialPatterns, AgentPatterns, VerifyAsPatterns ?? []);
+    public Caller ToCaller() => new(Id, Name, Role, Tenant, IsBootstrap, CredentialPatterns, AgentPatterns, VerifyAsPatterns ?? [], Grants);
 }

@@ -1,3 +1,5 @@
+using Broker.Core.Grants;
+
 namespace Broker.Keys;
 
 public sealed record CreateKeyRequest(
@@ -9,4 +11,8 @@ public sealed record CreateKeyRequest(
     int? RateLimitPerMinute,
     int? QuotaPerDay,
     DateTimeOffset? ExpiresAt,
-    IReadOnlyList<string>? VerifyAs = null);
+    IReadOnlyList<string>? VerifyAs = null,
+    TokenGrant? Tokens = null,
+    StsGrant? Sts = null,
+    string? Subjects = null,
+    ApprovalGrant? Approval = null);

@@ -25,6 +25,14 @@ public interface IKeyStore
     /// Adds a new secret to an active key and keeps the previous ones until <paramref name="previousSecretsExpireAt"/>
     /// (null: they stop now). The key is never a bootstrap key afterwards: a rotation does not hand bootstrap status on.
     /// </summary>
+    /// <summary>
+    /// Replaces what a key may do (patterns, grants, limits, expiry) and appends a key event in the same transaction, so
+    /// every replica drops the key from its cache; null when the tenant has no such key. Prefix, role, secrets and
+    /// revocation are left as they are.
+    /// </summary>
+    Task<ApiKeyRecord?> UpdateAsync(ApiKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("This key store cannot change keys.");
+
     Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default);
 
     /// <summary>

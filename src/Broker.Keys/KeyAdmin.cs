@@ -132,6 +132,54 @@ public sealed class KeyAdmin(KeyService keys, AuditTrail audit, AuditQueries que
     }
 
     /// <summary>
+    /// Changes what a key may do; a narrowing holds before this returns, on every replica. Recorded before the change
+    /// (fail closed) with the fields it changes (never their values beyond names and numbers).
+    /// </summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the bootstrap admin key, by another key; NotFound (both recorded).</exception>
+    public async Task<ApiKeyRecord> UpdateAsync(AuditContext context, string id, PatchKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = context.RequireCaller();
+        var target = AuditTrail.Bounded(id);
+        ApiKeyRecord? existing;
+        try
+        {
+            existing = await keys.CheckUpdateAsync(caller, id, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerOperationException ex)
+        {
+            await audit.RefuseAsync(context, AuditActions.KeyUpdate, target, ex, ex.Kind == BrokerErrorKind.Forbidden ? BootstrapRule.Reason : null).ConfigureAwait(false);
+            throw;
+        }
+
+        if (existing is null)
+        {
+            await audit.RecordAsync(context, AuditActions.KeyUpdate, target, AuditOutcomes.Denied, AuditReason.NotFound).ConfigureAwait(false);
+            throw KeyNotFound();
+        }
+
+        var changed = new AuditReason().AddList("fields", ChangedFields(request));
+        var updated = await audit.ChangeAsync(
+            context, caller.Tenant, AuditActions.KeyUpdate, target, changed.ToString(),
+            token => keys.UpdateAsync(caller, id, request, token),
+            k => k is null ? AuditReason.NotFound : null).ConfigureAwait(false);
+        return updated ?? throw KeyNotFound();
+    }
+
+    private static IEnumerable<string> ChangedFields(PatchKeyRequest r)
+    {
+        var fields = new (string Name, bool Given)[]
+        {
+            ("credentials", r.Credentials is not null), ("agents", r.Agents is not null), ("tokens", r.Tokens is not null), ("sts", r.Sts is not null),
+            ("subjects", r.Subjects is not null), ("approval", r.Approval is not null), ("verifyAs", r.VerifyAs is not null),
+            ("rateLimitPerMinute", r.RateLimitPerMinute is not null), ("quotaPerDay", r.QuotaPerDay is not null), ("expiresAt", r.ExpiresAt is not null),
+        };
+        return fields.Where(f => f.Given).Select(f => f.Name);
+    }
+
+    /// <summary>
     /// An agent checks one of its callers' keys (for itself, or another agent name its <c>verifyAs</c> grant allows);
     /// every answer is recorded, a valid one before it leaves.
     /// </summary>

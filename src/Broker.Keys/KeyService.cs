@@ -1,4 +1,5 @@
 using Broker.Core;
+using Broker.Core.Grants;
 
 namespace Broker.Keys;
 
@@ -16,6 +17,10 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
 
     public const string BootstrapKeyName = "bootstrap-admin";
 
+    private const int MinTokenTtlSeconds = 5;
+    private const int MinStsDurationSeconds = 900;
+    private const int MaxStsDurationSeconds = 43200;
+
     public UsageTracker Usage => usage;
 
     public async Task<IssuedKey> CreateAsync(Caller caller, CreateKeyRequest request, CancellationToken cancellationToken = default)
@@ -23,11 +28,12 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         var (tenant, role) = Validate(caller, request);
         var now = time.GetUtcNow();
         var secret = KeySecrets.NewSecret();
+        var grants = role == Role.Agent ? new AgentGrants(request.Tokens, request.Sts, request.Subjects ?? SubjectsGrant.Proven, request.Approval) : null;
         var key = new ApiKeyRecord(
             KeySecrets.NewId(), tenant, request.Name!, role, KeySecrets.PrefixOf(secret),
             request.Credentials?.ToArray() ?? [], request.Agents?.ToArray() ?? [],
             request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false,
-            request.VerifyAs?.ToArray() ?? []);
+            request.VerifyAs?.ToArray() ?? [], grants);
         await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
         return new IssuedKey(key, secret);
     }
@@ -54,29 +60,10 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             errors["tenant"] = ["A tenant is 1 to 64 characters of [a-z0-9_.-], starting with a letter or digit."];
         }
 
-        CheckPatterns(request.Credentials, "credentials", errors);
-        CheckPatterns(request.Agents, "agents", errors);
-        CheckPatterns(request.VerifyAs, "verifyAs", errors);
-        if (request.VerifyAs is not null && role != Role.Agent && !errors.ContainsKey("role"))
-        {
-            errors["verifyAs"] = ["\"verifyAs\" is a grant of agent keys only."];
-        }
-
-        if (request.RateLimitPerMinute is < 1 or > MaxRatePerMinute)
-        {
-            errors["rateLimitPerMinute"] = [$"\"rateLimitPerMinute\" must lie in 1..{MaxRatePerMinute} (or be null for no limit)."];
-        }
-
-        if (request.QuotaPerDay is < 1)
-        {
-            errors["quotaPerDay"] = ["\"quotaPerDay\" must be at least 1 (or null for no quota)."];
-        }
-
-        var now = time.GetUtcNow();
-        if (request.ExpiresAt is { } expiresAt && expiresAt <= now)
-        {
-            errors["expiresAt"] = ["\"expiresAt\" must be in the future."];
-        }
+        CheckGrants(
+            new PatchKeyRequest(request.Credentials, request.Agents, request.Tokens, request.Sts, request.Subjects, request.Approval, request.VerifyAs,
+                request.RateLimitPerMinute, request.QuotaPerDay, request.ExpiresAt),
+            errors.ContainsKey("role") ? null : role, errors);
 
         if (errors.Count > 0)
         {
@@ -89,6 +76,135 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         }
 
         return (tenant, role);
+    }
+
+    /// <summary>Every field of a create or change, checked at once; <paramref name="role"/> null: unknown (grant fields are not checked against it).</summary>
+    private void CheckGrants(PatchKeyRequest request, Role? role, Dictionary<string, string[]> errors)
+    {
+        CheckPatterns(request.Credentials, "credentials", errors);
+        CheckPatterns(request.Agents, "agents", errors);
+        CheckPatterns(request.VerifyAs, "verifyAs", errors);
+        CheckPatterns(request.Tokens?.Audiences, "tokens.audiences", errors);
+        CheckPatterns(request.Tokens?.Scopes, "tokens.scopes", errors);
+        CheckPatterns(request.Sts?.Roles, "sts.roles", errors);
+        CheckPatterns(request.Approval?.Scopes, "approval.scopes", errors);
+        CheckPatterns(request.Approval?.Roles, "approval.roles", errors);
+        CheckPatterns(request.Approval?.Credentials, "approval.credentials", errors);
+        if (request.Tokens is { Audiences: null })
+        {
+            errors["tokens.audiences"] = ["\"tokens\" needs \"audiences\": the audiences this key may mint for (patterns)."];
+        }
+
+        if (request.Tokens?.MaxTtlSeconds is < MinTokenTtlSeconds or > TokenGrant.DefaultMaxTtlSeconds)
+        {
+            errors["tokens.maxTtlSeconds"] = [$"\"tokens.maxTtlSeconds\" must lie in {MinTokenTtlSeconds}..{TokenGrant.DefaultMaxTtlSeconds}."];
+        }
+
+        if (request.Sts?.MaxDurationSeconds is < MinStsDurationSeconds or > MaxStsDurationSeconds)
+        {
+            errors["sts.maxDurationSeconds"] = [$"\"sts.maxDurationSeconds\" must lie in {MinStsDurationSeconds}..{MaxStsDurationSeconds}."];
+        }
+
+        if (request.Subjects is not null && !SubjectsGrant.IsKnown(request.Subjects))
+        {
+            errors["subjects"] = ["\"subjects\" is \"proven\" (the default) or \"any\"."];
+        }
+
+        if (role is { } known && known != Role.Agent)
+        {
+            foreach (var (field, given) in new (string, bool)[]
+            {
+                ("verifyAs", request.VerifyAs is not null), ("tokens", request.Tokens is not null), ("sts", request.Sts is not null),
+                ("subjects", request.Subjects is not null), ("approval", request.Approval is not null),
+            })
+            {
+                if (given && !errors.ContainsKey(field))
+                {
+                    errors[field] = [$"\"{field}\" is a grant of agent keys only."];
+                }
+            }
+        }
+
+        if (request.RateLimitPerMinute is < 1 or > MaxRatePerMinute)
+        {
+            errors["rateLimitPerMinute"] = [$"\"rateLimitPerMinute\" must lie in 1..{MaxRatePerMinute} (or be null for no limit)."];
+        }
+
+        if (request.QuotaPerDay is < 1)
+        {
+            errors["quotaPerDay"] = ["\"quotaPerDay\" must be at least 1 (or null for no quota)."];
+        }
+
+        if (request.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            errors["expiresAt"] = ["\"expiresAt\" must be in the future."];
+        }
+    }
+
+    /// <summary>
+    /// Changes what a key may do (patterns, grants, limits, expiry). A narrowing holds before this returns, on every
+    /// replica, as a revoke does: the key is dropped from every cache and the next request reads it again.
+    /// </summary>
+    /// <returns>The key as changed, or null when the caller's tenant has no such key.</returns>
+    /// <exception cref="ValidationException">A field is invalid.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the bootstrap admin key, changed by another key.</exception>
+    public async Task<ApiKeyRecord?> UpdateAsync(Caller caller, string id, PatchKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var existing = await CheckUpdateAsync(caller, id, request, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        var grants = existing.Role != Role.Agent ? null : (existing.Grants ?? AgentGrants.None) with
+        {
+            Tokens = request.Tokens ?? existing.Grants?.Tokens,
+            Sts = request.Sts ?? existing.Grants?.Sts,
+            Subjects = request.Subjects ?? existing.Grants?.Subjects ?? SubjectsGrant.Proven,
+            Approval = request.Approval ?? existing.Grants?.Approval,
+        };
+        var changed = existing with
+        {
+            CredentialPatterns = request.Credentials?.ToArray() ?? existing.CredentialPatterns,
+            AgentPatterns = request.Agents?.ToArray() ?? existing.AgentPatterns,
+            VerifyAsPatterns = request.VerifyAs?.ToArray() ?? existing.VerifyAsPatterns,
+            RateLimitPerMinute = request.RateLimitPerMinute ?? existing.RateLimitPerMinute,
+            QuotaPerDay = request.QuotaPerDay ?? existing.QuotaPerDay,
+            ExpiresAt = request.ExpiresAt?.ToUniversalTime() ?? existing.ExpiresAt,
+            Grants = grants,
+        };
+        var updated = await store.UpdateAsync(changed, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (updated is null)
+        {
+            return null;
+        }
+
+        authenticator.Invalidate(updated.Id);
+        if (barrier is not null)
+        {
+            await barrier.WaitForReplicasAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return updated;
+    }
+
+    /// <summary>Checks a change without making it, as <see cref="UpdateAsync"/> does first.</summary>
+    /// <returns>The key, or null when the caller's tenant has no such key.</returns>
+    /// <exception cref="ValidationException">A field is invalid.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the bootstrap admin key, changed by another key.</exception>
+    public async Task<ApiKeyRecord?> CheckUpdateAsync(Caller caller, string id, PatchKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var existing = await GetForChangeAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        CheckGrants(request, existing.Role, errors);
+        return errors.Count > 0 ? throw new ValidationException(errors) : existing;
     }
 
     /// <summary>

@@ -12,4 +12,12 @@ public static class StoreJson
         json == "{}" ? NoLabels : JsonSerializer.Deserialize<SortedDictionary<string, string>>(json) ?? NoLabels;
 
     public static IReadOnlyList<string> ReadList(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    private static readonly JsonSerializerOptions Grants = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>An agent key's grants as stored (camelCase, as on the wire); <c>{}</c>: no grant at all.</summary>
+    public static Broker.Core.Grants.AgentGrants ReadGrants(string json) =>
+        JsonSerializer.Deserialize<Broker.Core.Grants.AgentGrants>(json, Grants) ?? Broker.Core.Grants.AgentGrants.None;
+
+    public static string WriteGrants(Broker.Core.Grants.AgentGrants? grants) => grants is null ? "{}" : JsonSerializer.Serialize(grants, Grants);
 }

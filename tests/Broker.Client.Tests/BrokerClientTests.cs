@@ -519,7 +519,7 @@ public abstract class BrokerClientTests : IAsyncLifetime
         [Fact]
         public async Task KeyCredential_UpdatedAfterRotation_KeepsTheClientWorkingAfterTheOldKeysGraceEnds()
         {
-            var (id, key) = await Broker.CreateKeyAsync(new { name = "rotating-agent", role = "agent", credentials = new[] { "*" } });
+            var (id, key) = await Broker.CreateKeyAsync(new { name = "rotating-agent", role = "agent", credentials = new[] { "*" }, tokens = new { audiences = new[] { "*" } } });
             var credential = new BrokerKeyCredential(key);
             var counter = new RequestCounter();
             var options = TestUtil.FastOptions(longPoll: false);

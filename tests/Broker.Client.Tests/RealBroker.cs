@@ -75,7 +75,11 @@ public sealed class RealBroker : ITestBroker
 
             // The tests verify inbound keys for several agent names ("support-agent", "other-agent") with this one key, as a
             // runtime hosting several agents does: that needs the verifyAs grant.
-            var (_, agentKey) = await broker.CreateKeyAsync(new { name = "test-agent", role = "agent", credentials = new[] { "*" }, verifyAs = new[] { "*" } });
+            var (_, agentKey) = await broker.CreateKeyAsync(new
+            {
+                name = "test-agent", role = "agent", credentials = new[] { "*" }, verifyAs = new[] { "*" },
+                tokens = new { audiences = new[] { "*" }, scopes = new[] { "*" } }, sts = new { roles = new[] { "*" }, maxDurationSeconds = 43200 }, subjects = "any",
+            });
             broker.AgentKey = agentKey;
             return broker;
         }

@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Core.Grants;
 
 namespace Broker.Credentials.Tests;
 
@@ -123,22 +124,50 @@ public sealed class AgentCredentialFeedTests : IDisposable
     {
         await _fixture.PutAsync("db_password", "hunter2-secret");
 
-        var refused = await Assert.ThrowsAsync<BrokerOperationException>(() =>
+        var refused = await Assert.ThrowsAsync<GrantRefusedException>(() =>
             _fixture.Feed.ReadOneAsync(CredentialsFixture.ContextOf(CredentialsFixture.Agent("openai_*")), "db_password", null));
 
         Assert.Equal(BrokerErrorKind.Forbidden, refused.Kind);
         var denied = Assert.Single(_fixture.Audit.Entries, e => e.Action == AuditActions.CredentialRead);
-        Assert.Equal(("db_password", AuditOutcomes.Denied, AgentCredentialFeed.PatternRule), (denied.Target, denied.Outcome, denied.Reason));
+        Assert.Equal(("db_password", AuditOutcomes.Denied, GrantRules.CredentialPattern), (denied.Target, denied.Outcome, denied.Reason));
     }
 
     [Fact]
     public async Task ReadOne_Missing_IsNotFound_AndRecordedAsDenied()
     {
         var refused = await Assert.ThrowsAsync<BrokerOperationException>(() =>
-            _fixture.Feed.ReadOneAsync(CredentialsFixture.ContextOf(CredentialsFixture.Agent("*")), "missing", "alice"));
+            _fixture.Feed.ReadOneAsync(CredentialsFixture.ContextOf(CredentialsFixture.BackOfficeAgent("*")), "missing", "alice"));
 
         Assert.Equal(BrokerErrorKind.NotFound, refused.Kind);
         var denied = Assert.Single(_fixture.Audit.Entries);
         Assert.Equal(("missing?subject=alice", AuditOutcomes.Denied, AuditReason.NotFound), (denied.Target, denied.Outcome, denied.Reason));
+    }
+
+    [Fact]
+    public async Task ReadOne_ForAUser_WithoutProof_IsRefusedSubjectUnproven_BeforeAnythingIsRead()
+    {
+        await _fixture.Admin.PutAsync(CredentialsFixture.ContextOf(CredentialsFixture.AdminCaller), "github_token", "alice", "ghp-alice-secret", null, null, null);
+
+        var refused = await Assert.ThrowsAsync<GrantRefusedException>(() =>
+            _fixture.Feed.ReadOneAsync(CredentialsFixture.ContextOf(CredentialsFixture.Agent("*"), "bob-says"), "github_token", "alice"));
+
+        Assert.Equal(GrantRules.SubjectUnproven, refused.Rule);
+        var denied = Assert.Single(_fixture.Audit.Entries, e => e.RequestId == "bob-says");
+        Assert.Equal(("github_token?subject=alice", GrantRules.SubjectUnproven), (denied.Target, denied.Reason));
+    }
+
+    [Fact]
+    public async Task UseOnlyValues_AreNeitherListedNorRead()
+    {
+        await _fixture.Admin.PutAsync(CredentialsFixture.ContextOf(CredentialsFixture.AdminCaller), "hmac_secret", null, "use-only-secret", null, null, null, default, CredentialAccess.Use);
+        await _fixture.PutAsync("openai_key", "readable");
+        var agent = CredentialsFixture.ContextOf(CredentialsFixture.Agent("*"));
+
+        var all = await _fixture.Feed.ReadAsync(agent, new HeldKey(), new AgentFeedQuery(null, null, 0));
+        var refused = await Assert.ThrowsAsync<GrantRefusedException>(() => _fixture.Feed.ReadOneAsync(agent, "hmac_secret", null));
+
+        Assert.Equal(["openai_key"], all.Values.Select(v => v.Name));
+        Assert.Equal(GrantRules.AgentAccess, refused.Rule);
+        Assert.DoesNotContain(_fixture.Audit.Entries, e => e.Target == "hmac_secret" && e.Outcome == AuditOutcomes.Allowed && e.Action == AuditActions.CredentialRead);
     }
 }

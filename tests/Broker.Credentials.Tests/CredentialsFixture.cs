@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Broker.Audit;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Credentials;
 using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Credentials;
@@ -40,7 +41,10 @@ internal sealed class CredentialsFixture : IDisposable
 
     public static Caller AdminCaller { get; } = new("key-admin", "ops", Role.Admin, Tenants.Default, false, [], []);
 
-    public static Caller Agent(params string[] patterns) => new("key-agent", "agent-1", Role.Agent, Tenants.Default, false, patterns, []);
+    public static Caller Agent(params string[] patterns) => new("key-agent", "agent-1", Role.Agent, Tenants.Default, false, patterns, [], Grants: AgentGrants.None);
+
+    public static Caller BackOfficeAgent(params string[] patterns) =>
+        new("key-agent", "agent-1", Role.Agent, Tenants.Default, false, patterns, [], Grants: AgentGrants.None with { Subjects = SubjectsGrant.Any });
 
     public static AuditContext ContextOf(Caller caller, string requestId = "req-1") => new(caller, requestId, "GET /v1/agent/credentials");
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Minting.Sts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -211,10 +212,10 @@ public sealed partial class StsMinterTests : IAsyncLifetime
     [Fact]
     public async Task CredentialOutsideTheAgentsPatterns_IsForbidden()
     {
-        var ex = await Assert.ThrowsAsync<BrokerOperationException>(() =>
+        var ex = await Assert.ThrowsAsync<GrantRefusedException>(() =>
             Minter().MintAsync(TestFixtures.Agent("a", "default", "github-*"), new StsRequest("aws-prod", "t1")));
 
-        Assert.Equal(BrokerErrorKind.Forbidden, ex.Kind);
+        Assert.Equal((BrokerErrorKind.Forbidden, GrantRules.CredentialPattern), (ex.Kind, ex.Rule));
         Assert.Empty(_sts.Requests);
     }
 

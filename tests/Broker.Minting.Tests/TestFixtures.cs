@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Minting.Signing;
 using Broker.Minting.Tokens;
 using Broker.Vault;
@@ -21,7 +22,7 @@ internal static class TestFixtures
     public static EnvelopeEncryption NewEncryption() => new(new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32)));
 
     public static Caller Agent(string name = "agent-1", string tenant = "default", params string[] credentials) =>
-        new("key-" + name, name, Role.Agent, tenant, false, credentials.Length == 0 ? ["*"] : credentials, []);
+        new("key-" + name, name, Role.Agent, tenant, false, credentials.Length == 0 ? ["*"] : credentials, [], Grants: AgentGrants.Legacy);
 
     public static SigningOptions Options(TimeSpan? rotation = null) => new()
     {

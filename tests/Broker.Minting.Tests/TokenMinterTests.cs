@@ -20,7 +20,7 @@ public sealed class TokenMinterTests
         Assert.Equal("ES256", token.Alg);
         Assert.Equal("at+jwt", token.Typ);
         Assert.Equal((await rig.Keys.GetSnapshotAsync()).Current.Kid, token.Kid);
-        Assert.Equal("https://broker.test", token.Issuer);
+        Assert.Equal("https://broker.test/tenants/acme", token.Issuer);
         Assert.Equal(["https://api.example"], token.Audiences);
         Assert.Equal("deploy-bot", token.Subject);
         Assert.Equal("read write", token.GetClaim("scope").Value);

@@ -35,7 +35,7 @@ internal sealed class Actors
             OtherAdmin = await app.CreateKeyAsync(new { name = "admin-2", role = "admin" }),
             AcmeAdmin = await app.CreateKeyAsync(new { name = "acme-admin", role = "admin", tenant = "acme" }),
             Responder = await app.CreateKeyAsync(new { name = "oncall", role = "responder" }),
-            Agent = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", credentials = new[] { "*" } }),
+            Agent = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", credentials = new[] { "*" }, tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any" }),
             Revoked = await app.CreateKeyAsync(new { name = "gone", role = "admin" }),
         };
 

@@ -122,7 +122,7 @@ public sealed class AgentCredentialsApiTests : IDisposable
         await _app.PutAsync("github_token", "shared-gh-token");
         await _app.PutAsync("github_token", "alice-gh-token", subject: "alice");
         await _app.PutAsync("db_pass", "db-pass-value");
-        var (_, key) = await _app.CreateKeyAsync(new { name = "a", role = "agent", credentials = new[] { "github_*" } });
+        var (_, key) = await _app.CreateKeyAsync(new { name = "a", role = "agent", credentials = new[] { "github_*" }, subjects = "any" });
         using var agent = _app.ClientWith(key);
         Assert.Equal("shared-gh-token", (await BrokerApp.JsonAsync(await agent.GetAsync("/v1/agent/credentials/github_token")))["value"]!.GetValue<string>());
         Assert.Equal("alice-gh-token", (await BrokerApp.JsonAsync(await agent.GetAsync("/v1/agent/credentials/github_token?subject=alice")))["value"]!.GetValue<string>());

@@ -16,7 +16,7 @@ public sealed class MintAuditTests
     public async Task TokenMint_IsRecordedWithTheSubjectScopesAndTtlOfTheTokenItMinted()
     {
         using var app = new BrokerApp();
-        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent" });
+        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any" });
         using var client = app.ClientWith(agent);
 
         var forAlice = await BrokerApp.JsonAsync(await client.PostAsJsonAsync("/v1/tokens",
@@ -35,7 +35,7 @@ public sealed class MintAuditTests
     public async Task TokenMint_Refused_IsRecordedDeniedWithTheFieldsAtFault()
     {
         using var app = new BrokerApp();
-        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent" });
+        var (_, agent) = await app.CreateKeyAsync(new { name = "agent-1", role = "agent", tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any" });
         using var client = app.ClientWith(agent);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/tokens", new { audience = "https://api", task = "t1", ttlSeconds = 1 })).StatusCode);
@@ -53,7 +53,7 @@ public sealed class MintAuditTests
         await using var sts = await StubSts.StartAsync();
         using var app = new BrokerApp(settings: new() { ["Broker:Aws:ServiceUrl"] = sts.ServiceUrl });
         await app.PutAsync("aws_main", AwsValue(), kind: "aws");
-        var (_, agent) = await app.CreateKeyAsync(new { name = "deploy-agent", role = "agent", credentials = new[] { "aws_*" } });
+        var (_, agent) = await app.CreateKeyAsync(new { name = "deploy-agent", role = "agent", tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any", credentials = new[] { "aws_*" } });
         using var client = app.ClientWith(agent);
 
         var policy = new { Version = "2012-10-17", Statement = new[] { new { Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::very-private-bucket-name/*" } } };
@@ -81,8 +81,8 @@ public sealed class MintAuditTests
     {
         using var app = new BrokerApp(settings: new() { ["Broker:Aws:ServiceUrl"] = "http://127.0.0.1:9" });
         await app.PutAsync("aws_main", AwsValue(), kind: "aws");
-        var (_, narrow) = await app.CreateKeyAsync(new { name = "narrow-agent", role = "agent", credentials = new[] { "openai_*" } });
-        var (_, wide) = await app.CreateKeyAsync(new { name = "wide-agent", role = "agent", credentials = new[] { "*" } });
+        var (_, narrow) = await app.CreateKeyAsync(new { name = "narrow-agent", role = "agent", tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any", credentials = new[] { "openai_*" } });
+        var (_, wide) = await app.CreateKeyAsync(new { name = "wide-agent", role = "agent", tokens = WideGrants.Tokens, sts = WideGrants.Sts, subjects = "any", credentials = new[] { "*" } });
         using var narrowClient = app.ClientWith(narrow);
         using var wideClient = app.ClientWith(wide);
 
@@ -93,7 +93,7 @@ public sealed class MintAuditTests
 
         Assert.Equal(
             [
-                ("denied", "forbidden duration=900 policy=no"),
+                ("denied", "credential_pattern duration=900 policy=no"),
                 ("denied", "not_found duration=900 policy=no"),
                 ("denied", "validation fields=durationSeconds duration=10 policy=no"),
                 ("error", "upstream duration=900 onBehalfOf=bob policy=yes"),

@@ -11,7 +11,8 @@ using Microsoft.Data.Sqlite;
 namespace Broker.Storage.Tests;
 
 /// <summary>
-/// The migration that adds the verifyAs grant and the bootstrap bookkeeping (SQLite 0005, PostgreSQL 0006), applied to
+/// The migrations that add the verifyAs grant and the bootstrap bookkeeping (SQLite 0005, PostgreSQL 0006) and the mint
+/// grants (SQLite 0006, PostgreSQL 0007), applied to
 /// a store that already holds keys: what those keys can do afterwards.
 /// </summary>
 public sealed class GrantsMigrationTests
@@ -41,6 +42,16 @@ public sealed class GrantsMigrationTests
         var agent = (await keys.FindByHashAsync(KeySecrets.Hash(agentSecret)))!.Key;
         Assert.Equal(["*"], agent.VerifyAsPatterns);
         Assert.True(agent.ToCaller().MayVerifyAs("any-other-agent"));
+
+        // Mint grants (0006/0007): an agent key keeps minting any token, any STS role for up to 12 hours, for any user,
+        // written as explicit '*' grants; other roles have none.
+        Assert.Equal(Core.Grants.AgentGrants.Legacy.Tokens!.Audiences, agent.Grants!.Tokens!.Audiences);
+        Assert.Equal(["*"], agent.Grants.Tokens.Scopes);
+        Assert.Equal(["*"], agent.Grants.Sts!.Roles!);
+        Assert.Equal(43200, agent.Grants.Sts.MaxDurationSeconds);
+        Assert.Equal(Core.Grants.SubjectsGrant.Any, agent.Grants.Subjects);
+        Assert.Null(agent.Grants.Approval);
+        Assert.Null((await keys.GetAsync("default", "key_admin"))!.Grants);
         Assert.Empty((await keys.GetAsync("default", "key_admin"))!.VerifyAsPatterns!);
         Assert.True((await keys.GetAsync("default", "key_boot"))!.IsBootstrap);
         Assert.False((await keys.GetAsync("default", "key_taken"))!.IsBootstrap);

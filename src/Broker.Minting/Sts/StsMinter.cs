@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Broker.Core;
+using Broker.Core.Grants;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -52,15 +53,16 @@ public sealed class StsMinter
 
         var (duration, policy) = Validate(request);
         var credentialName = request.Credential!;
-        if (!caller.MayReadCredential(credentialName))
-        {
-            throw new BrokerOperationException(BrokerErrorKind.Forbidden, $"This key may not use credential '{credentialName}'.");
-        }
+        GrantPolicy.DemandCredentialUse(caller, credentialName);
+        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: false);
 
         var baseCredential = await _credentials.GetAsync(caller.Tenant, credentialName, cancellationToken).ConfigureAwait(false)
             ?? throw new BrokerOperationException(BrokerErrorKind.NotFound, $"There is no aws credential named '{credentialName}'.");
 
+        // Another role than the credential's own, and the duration, are the key's grants to give.
+        GrantPolicy.DemandSts(caller, credentialName, request.RoleArn is { } asked && asked != baseCredential.RoleArn ? asked : null, duration);
         var roleArn = request.RoleArn ?? baseCredential.RoleArn;
+        GrantPolicy.DemandNoApproval(caller, roleArn: roleArn);
         if (roleArn is null)
         {
             throw new ValidationException("roleArn", "roleArn is required: the credential names no default role.");

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Minting.Signing;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -42,8 +43,8 @@ public sealed class TokenMinter
     /// <exception cref="ValidationException">A field is missing, too long, has forbidden characters, or
     /// <c>ttlSeconds</c> is outside 5..3600 (fields: <c>audience</c>, <c>task</c>, <c>scopes</c>, <c>ttlSeconds</c>,
     /// <c>onBehalfOf</c>).</exception>
-    /// <exception cref="BrokerOperationException">Forbidden: the caller is not an agent key. Unavailable: no usable signing key, or
-    /// <c>Broker:Issuer</c> is not set.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden: the caller is not an agent key, or a grant refuses
+    /// (<see cref="GrantRefusedException"/> naming the rule). Unavailable: no usable signing key, or <c>Broker:Issuer</c> is not set.</exception>
     public async ValueTask<TokenResult> MintAsync(Caller caller, MintTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -54,7 +55,10 @@ public sealed class TokenMinter
         }
 
         var ttl = Validate(request, out var scope);
-        var issuer = IssuerOf(_options.Value);
+        GrantPolicy.DemandToken(caller, request.Audience!, scope.Length == 0 ? [] : scope.Split(' '), ttl);
+        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: false);
+        GrantPolicy.DemandNoApproval(caller, scopes: scope.Length == 0 ? [] : scope.Split(' '));
+        var issuer = IssuerOf(_options.Value, caller.Tenant);
         var snapshot = await _keys.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         return Mint(snapshot.Current, issuer, caller, request, scope, ttl);
     }
@@ -156,6 +160,16 @@ public sealed class TokenMinter
         string.IsNullOrWhiteSpace(options.Issuer)
             ? throw new BrokerOperationException(BrokerErrorKind.Unavailable, "Broker:Issuer is not configured.")
             : options.Issuer.TrimEnd('/');
+
+    /// <summary>
+    /// The issuer of a tenant's tokens: <c>&lt;issuer&gt;/tenants/&lt;tenant&gt;</c>, and the broker's issuer itself for
+    /// the default tenant, so a relying party that pins <c>iss</c> never accepts another tenant's tokens.
+    /// </summary>
+    internal static string IssuerOf(TokenOptions options, string tenant) => TenantIssuer(IssuerOf(options), tenant);
+
+    /// <summary>The issuer of <paramref name="tenant"/> under the broker's <paramref name="issuer"/>.</summary>
+    public static string TenantIssuer(string issuer, string tenant) =>
+        tenant == Tenants.Default ? issuer : issuer + "/tenants/" + tenant;
 
     private static string NewJti()
     {

@@ -34,7 +34,7 @@ public static class CredentialsApi
         var context = http.GetAuditContext();
         var result = await sourced.TryPutAsync(context, name, subject, ifMatch, body.Value, body.Kind, body.Labels, body.Source?.AzureKeyVault?.VaultUri,
                 body.Source?.AzureKeyVault?.SecretName, body.Source is not null, cancellationToken)
-            ?? await admin.PutAsync(context, name, subject, body.Value, body.Kind, body.Labels, ifMatch, cancellationToken);
+            ?? await admin.PutAsync(context, name, subject, body.Value, body.Kind, body.Labels, ifMatch, cancellationToken, body.AgentAccess);
         var response = CredentialResponse.From(result.Credential!);
         http.Response.Headers.ETag = $"\"{response.Version}\"";
         return result.Outcome == CredentialWriteOutcome.Created
@@ -60,7 +60,7 @@ public static class CredentialsApi
         var c = f.Credential;
         return TypedResults.Ok(await CredentialSourcesApi.WithSourceAsync(new CredentialDetailResponse(
             c.Name, c.Kind, c.Version, NullIfEmpty(c.Subject), c.Labels, c.CreatedAt, c.UpdatedAt,
-            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray()), http, cancellationToken));
+            f.Versions.Select(v => new CredentialVersionResponse(v.Version, v.CreatedAt)).ToArray(), c.AgentAccess), http, cancellationToken));
     }
 
     public static async Task<NoContent> DeleteAsync(string name, [FromQuery] string? subject, HttpContext http, CredentialAdmin admin, CancellationToken cancellationToken)
@@ -75,17 +75,21 @@ public static class CredentialsApi
     internal static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }
 
-public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels, CredentialSourceRequest? Source = null);
+public sealed record PutCredentialRequest(string? Value, string? Kind, Dictionary<string, string>? Labels, CredentialSourceRequest? Source = null, string? AgentAccess = null);
 
-public sealed record CredentialResponse(string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record CredentialResponse(
+    string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string AgentAccess = CredentialAccess.Read)
 {
     public static CredentialResponse From(CredentialSummary c) =>
-        new(c.Name, c.Kind, c.Version, CredentialsApi.NullIfEmpty(c.Subject), c.Labels, c.CreatedAt, c.UpdatedAt);
+        new(c.Name, c.Kind, c.Version, CredentialsApi.NullIfEmpty(c.Subject), c.Labels, c.CreatedAt, c.UpdatedAt, c.AgentAccess);
 }
 
-public sealed record CredentialListItem(string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset UpdatedAt)
+public sealed record CredentialListItem(
+    string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset UpdatedAt, string AgentAccess = CredentialAccess.Read)
 {
-    public static CredentialListItem From(CredentialSummary c) => new(c.Name, c.Kind, c.Version, CredentialsApi.NullIfEmpty(c.Subject), c.Labels, c.UpdatedAt);
+    public static CredentialListItem From(CredentialSummary c) =>
+        new(c.Name, c.Kind, c.Version, CredentialsApi.NullIfEmpty(c.Subject), c.Labels, c.UpdatedAt, c.AgentAccess);
 }
 
 public sealed record CredentialListResponse(IReadOnlyList<CredentialListItem> Items);
@@ -94,7 +98,7 @@ public sealed record CredentialVersionResponse(int Version, DateTimeOffset Creat
 
 public sealed record CredentialDetailResponse(
     string Name, string Kind, int Version, string? Subject, IReadOnlyDictionary<string, string> Labels, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    IReadOnlyList<CredentialVersionResponse> Versions)
+    IReadOnlyList<CredentialVersionResponse> Versions, string AgentAccess = CredentialAccess.Read)
 {
     /// <summary>Where a Key Vault-sourced credential is copied from (absent otherwise); see <see cref="CredentialSourcesApi"/>.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Keys;
 using Broker.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,6 +23,9 @@ public static class KeysApi
             .WithSummary("Revoke a key: once this answers, no request with it succeeds. Only the bootstrap admin key revokes itself.").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/revoke-leaked", RevokeLeakedAsync).RequireRole(Role.Responder).WithMetadata(new AuditedRoute(AuditActions.KeyRevokeLeaked, static (_, _) => "unmatched"))
             .WithSummary("Revoke the key a leaked value belongs to, and report its recent use.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapMethods("/{id}", ["PATCH"], UpdateAsync).RequireRole(Role.Admin).WithMetadata(new AuditedRoute(AuditActions.KeyUpdate, static (r, _) => Truncate(r["id"] as string)))
+            .WithSummary("Change what a key may do (patterns, grants, limits, expiry); a narrowing holds on every replica before the answer.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/{id}/rotate", RotateAsync).RequireRole(Role.Admin).WithMetadata(new AuditedRoute(AuditActions.KeyRotate, static (r, _) => Truncate(r["id"] as string)))
             .WithSummary("Issue a new secret for a key; the old one works for graceSeconds. Only the bootstrap admin key rotates itself, and its new secret is a plain admin key.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
@@ -52,6 +56,12 @@ public static class KeysApi
         return TypedResults.Ok(new LeakedKeyResponse(k.Id, k.Name, k.Role.ToWire(), "revoked", k.RevokedAt!.Value, k.LastUsedAt, report.RecentUse));
     }
 
+    public static async Task<Ok<KeyListItem>> UpdateAsync(string id, [FromBody] PatchKeyRequest body, HttpContext http, KeyAdmin admin, KeyService keys, CancellationToken cancellationToken)
+    {
+        var updated = await admin.UpdateAsync(http.GetAuditContext(), id, body, cancellationToken);
+        return TypedResults.Ok(KeyListItem.From(updated, keys.StatusOf(updated)));
+    }
+
     public static async Task<Ok<IssuedKeyResponse>> RotateAsync(string id, [FromBody] RotateKeyRequest? body, HttpContext http, KeyAdmin admin, CancellationToken cancellationToken)
     {
         var issued = await admin.RotateAsync(http.GetAuditContext(), id, body?.GraceSeconds, cancellationToken);
@@ -67,13 +77,14 @@ public sealed record RotateKeyRequest(int? GraceSeconds);
 
 public sealed record IssuedKeyResponse(
     string Id, string Key, string Name, string Role, string Tenant, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay, IReadOnlyList<string> VerifyAs)
+    IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay, IReadOnlyList<string> VerifyAs,
+    TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null)
 {
     public static IssuedKeyResponse From(IssuedKey issued)
     {
         var k = issued.Key;
         return new(k.Id, issued.Secret, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, k.CreatedAt, k.ExpiresAt, k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay,
-            k.VerifyAsPatterns ?? []);
+            k.VerifyAsPatterns ?? [], k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval);
     }
 
     public override string ToString() => $"IssuedKeyResponse {{ Id = {Id}, Prefix = {Prefix} }}";
@@ -82,11 +93,12 @@ public sealed record IssuedKeyResponse(
 public sealed record KeyListItem(
     string Id, string Name, string Role, string Tenant, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay,
-    IReadOnlyList<string> VerifyAs)
+    IReadOnlyList<string> VerifyAs, TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null)
 {
     public static KeyListItem From(ApiKeyRecord k, KeyStatus status) =>
         new(k.Id, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, status.ToString().ToLowerInvariant(), k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt,
-            k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay, k.VerifyAsPatterns ?? []);
+            k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay, k.VerifyAsPatterns ?? [],
+            k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval);
 }
 
 public sealed record KeyListResponse(IReadOnlyList<KeyListItem> Items);

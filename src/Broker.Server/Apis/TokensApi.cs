@@ -33,6 +33,10 @@ public static class TokensApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/.well-known/jwks.json", JwksAsync).WithTags("Just in time").WithSummary("The public keys that verify every unexpired token.");
         app.MapGet("/.well-known/openid-configuration", Discovery).WithTags("Just in time").WithSummary("Discovery: issuer and jwks_uri.");
+        app.MapGet("/tenants/{tenant}/.well-known/openid-configuration", TenantDiscovery).WithTags("Just in time")
+            .WithSummary("Discovery of one tenant's issuer (<issuer>/tenants/<tenant>): its tokens carry that iss.").ProducesProblem(StatusCodes.Status400BadRequest);
+        app.MapGet("/tenants/{tenant}/.well-known/jwks.json", TenantJwksAsync).WithTags("Just in time")
+            .WithSummary("The public keys that verify a tenant's tokens (the broker's keys; the issuer tells tenants apart).").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 
@@ -69,6 +73,18 @@ public static class TokensApi
     }
 
     public static Ok<OpenIdConfiguration> Discovery(JwksProvider jwks) => TypedResults.Ok(jwks.GetDiscoveryDocument());
+
+    public static Ok<OpenIdConfiguration> TenantDiscovery(string tenant, JwksProvider jwks) => TypedResults.Ok(jwks.GetDiscoveryDocument(tenant));
+
+    public static Task<IResult> TenantJwksAsync(string tenant, JwksProvider jwks, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!Names.IsValidTenant(tenant))
+        {
+            throw new ValidationException("tenant", "A tenant is 1 to 64 characters of [a-z0-9_.-], starting with a letter or digit.");
+        }
+
+        return JwksAsync(jwks, http, cancellationToken);
+    }
 }
 
 public sealed record TokenResponse(string Token, string TokenType, DateTimeOffset ExpiresAt, string Jti)

@@ -17,7 +17,7 @@ public abstract class SqlCredentialStore : ICredentialStore
     private const string SelectCurrent = """
         SELECT c.tenant AS Tenant, c.name AS Name, c.subject AS Subject, c.kind AS Kind, c.labels AS Labels,
                c.current_version AS Version, c.created_at AS CreatedAt, c.updated_at AS UpdatedAt,
-               v.ciphertext AS Ciphertext, v.wrapped_key AS WrappedKey, v.kek_id AS KekId
+               v.ciphertext AS Ciphertext, v.wrapped_key AS WrappedKey, v.kek_id AS KekId, c.agent_access AS AgentAccess
         FROM credentials c
         JOIN credential_versions v ON v.tenant = c.tenant AND v.name = c.name AND v.subject = c.subject AND v.version = c.current_version
         """;
@@ -38,7 +38,7 @@ public abstract class SqlCredentialStore : ICredentialStore
         _dialect = dialect;
         _list = $"""
             SELECT name AS Name, subject AS Subject, kind AS Kind, labels AS Labels, current_version AS Version,
-                   created_at AS CreatedAt, updated_at AS UpdatedAt
+                   created_at AS CreatedAt, updated_at AS UpdatedAt, agent_access AS AgentAccess
             FROM credentials WHERE tenant = @tenant ORDER BY {dialect.Ordinal("name")}, {dialect.Ordinal("subject")}
             """;
         _allShared = SelectCurrent + $" WHERE c.tenant = @tenant AND c.subject = '' ORDER BY {dialect.Ordinal("c.name")}";
@@ -102,6 +102,7 @@ public abstract class SqlCredentialStore : ICredentialStore
             var now = UnixMs.From(write.Now);
             var kind = plan.Kind;
             var labels = StoreJson.Write(plan.Labels);
+            var access = plan.AgentAccess;
             if (plan.Outcome == CredentialWriteOutcome.PreconditionFailed)
             {
                 return plan.Result;
@@ -112,8 +113,8 @@ public abstract class SqlCredentialStore : ICredentialStore
                 if (plan.MetadataChanged)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE credentials SET kind = @kind, labels = @labels, updated_at = @now WHERE tenant = @tenant AND name = @name AND subject = @subject",
-                        new { kind, labels, now, tenant, name, subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        "UPDATE credentials SET kind = @kind, labels = @labels, agent_access = @access, updated_at = @now WHERE tenant = @tenant AND name = @name AND subject = @subject",
+                        new { kind, labels, access, now, tenant, name, subject }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -131,12 +132,12 @@ public abstract class SqlCredentialStore : ICredentialStore
                 transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO credentials (tenant, name, subject, kind, labels, current_version, created_at, updated_at)
-                VALUES (@tenant, @name, @subject, @kind, @labels, @version, @now, @now)
-                ON CONFLICT (tenant, name, subject) DO UPDATE SET kind = excluded.kind, labels = excluded.labels,
+                INSERT INTO credentials (tenant, name, subject, kind, labels, agent_access, current_version, created_at, updated_at)
+                VALUES (@tenant, @name, @subject, @kind, @labels, @access, @version, @now, @now)
+                ON CONFLICT (tenant, name, subject) DO UPDATE SET kind = excluded.kind, labels = excluded.labels, agent_access = excluded.agent_access,
                     current_version = excluded.current_version, updated_at = excluded.updated_at
                 """,
-                new { tenant, name, subject, kind, labels, version, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { tenant, name, subject, kind, labels, access, version, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (subject.Length == 0)
             {
                 await RecordChangeAsync(connection, transaction, tenant, name, cancellationToken).ConfigureAwait(false);
@@ -256,7 +257,7 @@ public abstract class SqlCredentialStore : ICredentialStore
     private static CredentialRecord ReadCurrent(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), StoreJson.ReadLabels(reader.GetString(4)),
         (int)reader.GetInt64(5), UnixMs.To(reader.GetInt64(6)), UnixMs.To(reader.GetInt64(7)),
-        new SealedValue((byte[])reader.GetValue(8), (byte[])reader.GetValue(9), reader.GetString(10)));
+        new SealedValue((byte[])reader.GetValue(8), (byte[])reader.GetValue(9), reader.GetString(10)), reader.GetString(11));
 
     private static void Bind(DbCommand command, string name, string value)
     {

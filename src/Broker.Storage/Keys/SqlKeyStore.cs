@@ -26,7 +26,7 @@ public abstract class SqlKeyStore : IKeyStore
         k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns, k.verify_as_patterns AS VerifyAsPatterns,
         k.rate_limit_per_minute AS RateLimitPerMinute, k.quota_per_day AS QuotaPerDay,
         k.created_at AS CreatedAt, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt,
-        k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap
+        k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap, k.grants AS Grants
         """;
 
     private const string SelectKey = "SELECT " + Columns + " FROM api_keys k";
@@ -70,15 +70,15 @@ public abstract class SqlKeyStore : IKeyStore
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, verify_as_patterns, rate_limit_per_minute,
-                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash)
+                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash, grants)
                 VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @VerifyAsPatterns, @RateLimitPerMinute,
-                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash)
+                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash, @Grants)
                 """,
                 new
                 {
                     key.Id, key.Tenant, key.Name, Role = key.Role.ToWire(), key.Prefix,
                     CredentialPatterns = StoreJson.Write(key.CredentialPatterns), AgentPatterns = StoreJson.Write(key.AgentPatterns),
-                    VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []),
+                    VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []), Grants = StoreJson.WriteGrants(key.Grants),
                     RateLimitPerMinute = (long?)key.RateLimitPerMinute, QuotaPerDay = (long?)key.QuotaPerDay,
                     CreatedAt = UnixMs.From(key.CreatedAt), ExpiresAt = UnixMs.From(key.ExpiresAt), key.IsBootstrap,
                     BootstrapSecretHash = key.IsBootstrap ? secretHash : null,
@@ -146,6 +146,37 @@ public abstract class SqlKeyStore : IKeyStore
             await AddEventAsync(connection, transaction, id, at, cancellationToken).ConfigureAwait(false);
             return await ReadAndCommitAsync(connection, transaction, tenant, id, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+
+    public Task<ApiKeyRecord?> UpdateAsync(ApiKeyRecord key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _dialect.RunAsync(async connection =>
+        {
+            await using var transaction = await _dialect.BeginWriteAsync(connection, null, cancellationToken).ConfigureAwait(false);
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE api_keys SET credential_patterns = @CredentialPatterns, agent_patterns = @AgentPatterns, verify_as_patterns = @VerifyAsPatterns,
+                                    grants = @Grants, rate_limit_per_minute = @RateLimitPerMinute, quota_per_day = @QuotaPerDay, expires_at = @ExpiresAt
+                WHERE tenant = @tenant AND id = @id
+                """,
+                new
+                {
+                    CredentialPatterns = StoreJson.Write(key.CredentialPatterns), AgentPatterns = StoreJson.Write(key.AgentPatterns),
+                    VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []), Grants = StoreJson.WriteGrants(key.Grants),
+                    RateLimitPerMinute = (long?)key.RateLimitPerMinute, QuotaPerDay = (long?)key.QuotaPerDay, ExpiresAt = UnixMs.From(key.ExpiresAt),
+                    tenant = key.Tenant, id = key.Id,
+                },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (updated == 0)
+            {
+                return null;
+            }
+
+            // A narrowing must hold on every replica before the answer: the event drops the key from every cache.
+            await AddEventAsync(connection, transaction, key.Id, UnixMs.From(now), cancellationToken).ConfigureAwait(false);
+            return await ReadAndCommitAsync(connection, transaction, key.Tenant, key.Id, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
 
     public Task<ApiKeyRecord?> RotateAsync(string tenant, string id, byte[] newSecretHash, string newPrefix, DateTimeOffset now, DateTimeOffset? previousSecretsExpireAt, CancellationToken cancellationToken = default) =>
         _dialect.RunAsync(async connection =>

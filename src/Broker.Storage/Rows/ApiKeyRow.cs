@@ -14,6 +14,8 @@ public sealed class ApiKeyRow
     public string CredentialPatterns { get; init; } = "[]";
     public string AgentPatterns { get; init; } = "[]";
     public string VerifyAsPatterns { get; init; } = "[]";
+
+    public string Grants { get; init; } = "{}";
     public long? RateLimitPerMinute { get; init; }
     public long? QuotaPerDay { get; init; }
     public long CreatedAt { get; init; }
@@ -39,7 +41,7 @@ public sealed class ApiKeyRow
         record = new ApiKeyRecord(
             Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
             (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap,
-            StoreJson.ReadList(VerifyAsPatterns));
+            StoreJson.ReadList(VerifyAsPatterns), role == Core.Role.Agent ? StoreJson.ReadGrants(Grants) : null);
         return true;
     }
 

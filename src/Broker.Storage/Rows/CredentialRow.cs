@@ -11,6 +11,8 @@ public sealed class CredentialRow
     public string Subject { get; init; } = "";
     public string Kind { get; init; } = "";
     public string Labels { get; init; } = "{}";
+
+    public string AgentAccess { get; init; } = "read";
     public long Version { get; init; }
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
@@ -20,5 +22,5 @@ public sealed class CredentialRow
 
     public CredentialRecord ToRecord() => new(
         Tenant, Name, Subject, Kind, StoreJson.ReadLabels(Labels), (int)Version, UnixMs.To(CreatedAt), UnixMs.To(UpdatedAt),
-        new SealedValue(Ciphertext, WrappedKey, KekId));
+        new SealedValue(Ciphertext, WrappedKey, KekId), AgentAccess);
 }
