@@ -39,6 +39,7 @@ public static class AuditProofServiceCollectionExtensions
             sp.GetRequiredService<AuditKeyManager>(),
             sp.GetRequiredService<AuditVerifier>(),
             sp.GetService<AuditCheckpointFile>()));
+        services.TryAddSingleton<AuditChecks>();
         services.TryAddSingleton(sp => new AuditCheckpointWriter(
             sp.GetRequiredService<GroupCommitAuditLog>(),
             sp.GetRequiredService<AuditKeyManager>(),

@@ -49,12 +49,8 @@ public static class AuditApi
     }
 
     /// <summary>The chain and the broker's own latest checkpoints (file and database); audited like <c>POST /v1/audit/verify</c>.</summary>
-    public static async Task<Ok<AuditVerification>> VerifyAsync(HttpContext http, AuditProof proof, RequestAudit audit, CancellationToken cancellationToken)
-    {
-        var result = await proof.VerifyKnownAsync(http.GetCaller().Tenant, cancellationToken);
-        await audit.RecordAsync(http, AuditActions.AuditVerify, "chain", AuditOutcomes.Allowed, AuditProofApi.ReasonOf(result));
-        return TypedResults.Ok(result);
-    }
+    public static async Task<Ok<AuditVerification>> VerifyAsync(HttpContext http, AuditChecks checks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await checks.VerifyKnownAsync(http.GetAuditContext(), cancellationToken));
 
     /// <summary>
     /// "Was this value read?" The answer is an oracle for guessed values, so every question is audited

@@ -22,14 +22,12 @@ public static class AuditProofApi
         api.MapGet("/head", HeadAsync).RequireRole(Role.Responder)
             .WithSummary("The tenant's chain head signed by the broker's audit key: {tenant, id, hash, time, kid, signature} (compact JWS, ES256).");
         api.MapPost("/verify", VerifyAsync).RequireRole(Role.Admin)
-            .WithMetadata(new AuditedRoute(AuditActions.AuditVerify, static (_, _) => CheckpointsTarget))
+            .WithMetadata(new AuditedRoute(AuditActions.AuditVerify, static (_, _) => AuditChecks.CheckpointsTarget))
             .WithSummary("Check the tenant's chain against checkpoints kept elsewhere: {valid, count, brokenAt?}; detects a cut tail or a rewritten chain. Audited.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapGet(JwksPath, JwksAsync).WithTags("Audit").WithSummary("The audit public keys (JWKS) that verify checkpoints, retired ones included.");
         return app;
     }
-
-    private const string CheckpointsTarget = "checkpoints";
 
     public static async Task<Ok<AuditCheckpoint>> HeadAsync(HttpContext http, AuditProof proof, CancellationToken cancellationToken)
     {
@@ -39,24 +37,8 @@ public static class AuditProofApi
     }
 
     /// <summary>Verifies, then records the question and its answer (fail closed: the answer leaves once its record is durable).</summary>
-    public static async Task<Ok<AuditVerification>> VerifyAsync(
-        [FromBody] AuditVerifyRequest body, HttpContext http, AuditProof proof, RequestAudit audit, CancellationToken cancellationToken)
-    {
-        var tenant = http.GetCaller().Tenant;
-        AuditVerification result;
-        try
-        {
-            result = await proof.VerifyAsync(tenant, body.Checkpoints ?? throw new ValidationException("checkpoints", "\"checkpoints\" is required."), cancellationToken);
-        }
-        catch (ValidationException ex)
-        {
-            await audit.RecordAsync(http, AuditActions.AuditVerify, CheckpointsTarget, AuditOutcomes.Denied, AuditReason.For(ex).ToString());
-            throw;
-        }
-
-        await audit.RecordAsync(http, AuditActions.AuditVerify, CheckpointsTarget, AuditOutcomes.Allowed, ReasonOf(result));
-        return TypedResults.Ok(result);
-    }
+    public static async Task<Ok<AuditVerification>> VerifyAsync([FromBody] AuditVerifyRequest body, HttpContext http, AuditChecks checks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await checks.VerifyAsync(http.GetAuditContext(), body.Checkpoints, cancellationToken));
 
     public static async Task<IResult> JwksAsync(AuditProof proof, HttpContext http, CancellationToken cancellationToken)
     {
@@ -65,9 +47,6 @@ public static class AuditProofApi
     }
 
     /// <summary>The outcome of a verification as an audit reason: <c>valid=yes|no count=N [checkpoints=M] [brokenAt=K] [problem=…]</c>.</summary>
-    internal static string ReasonOf(AuditVerification result) =>
-        new AuditReason().Add("valid", result.Valid).Add("count", result.Count).Add("checkpoints", result.Checkpoints)
-            .Add("brokenAt", result.BrokenAt).Add("problem", result.Reason).ToString();
 }
 
 public sealed record AuditVerifyRequest(IReadOnlyList<AuditCheckpoint>? Checkpoints);
