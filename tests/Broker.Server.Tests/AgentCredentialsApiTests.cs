@@ -96,12 +96,13 @@ public sealed class AgentCredentialsApiTests : IDisposable
     [Fact]
     public async Task LongPolls_AreCappedPerKey()
     {
-        var (_, key) = await _app.CreateKeyAsync(new { name = "a", role = "agent", credentials = new[] { "*" } });
-        using var agent = _app.ClientWith(key);
+        using var app = new BrokerApp(settings: new() { ["Broker:MaxLongPollsPerKey"] = "8" });
+        var (_, key) = await app.CreateKeyAsync(new { name = "a", role = "agent", credentials = new[] { "*" } });
+        using var agent = app.ClientWith(key);
         var cursor = (await BrokerApp.JsonAsync(await agent.GetAsync("/v1/agent/credentials")))["cursor"]!.GetValue<string>();
         using var cts = new CancellationTokenSource();
         var waiting = Enumerable.Range(0, 8).Select(_ => agent.GetAsync($"/v1/agent/credentials?since={cursor}&wait=30", cts.Token)).ToArray();
-        var limiter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Broker.Credentials.LongPollLimiter>(_app.Services);
+        var limiter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Broker.Credentials.LongPollLimiter>(app.Services);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (limiter.Waiting < 8 && DateTime.UtcNow < deadline)
         {
@@ -112,7 +113,7 @@ public sealed class AgentCredentialsApiTests : IDisposable
         var refused = await agent.GetAsync($"/v1/agent/credentials?since={cursor}&wait=1");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
-        await _app.PutAsync("wake", "wake-everyone");
+        await app.PutAsync("wake", "wake-everyone");
         await Task.WhenAll(waiting);
     }
 

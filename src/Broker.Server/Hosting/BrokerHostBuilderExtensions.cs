@@ -97,7 +97,7 @@ public static class BrokerHostBuilderExtensions
 
         services.AddBrokerCredentials();
         services.AddOptions<AgentFeedOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section))
-            .Validate(o => o.MaxLongPollsPerKey >= 1, "Broker:MaxLongPollsPerKey must be at least 1.").ValidateOnStart();
+            .Validate(o => o.MaxLongPollsPerKey >= 1 && o.MaxLongPolls >= 1, "Broker:MaxLongPollsPerKey and Broker:MaxLongPolls must be at least 1.").ValidateOnStart();
         services.AddBrokerAzureKeyVaultSync(builder.Configuration); // credentials sourced from Key Vault secrets
         services.AddBrokerKeys();
 
