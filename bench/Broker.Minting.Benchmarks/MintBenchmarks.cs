@@ -30,7 +30,7 @@ public class MintBenchmarks
         var encryption = new EnvelopeEncryption(new MasterKeyEncryptionKey(RandomNumberGenerator.GetBytes(32)));
         _keys = new SigningKeyManager(new InMemorySigningKeyStore(), encryption, Options.Create(new SigningOptions()), TimeProvider.System, NullLogger<SigningKeyManager>.Instance);
         _minter = new TokenMinter(_keys, Options.Create(new TokenOptions { Issuer = "http://127.0.0.1:8080" }), TimeProvider.System);
-        _caller = new Caller("key-1", "deploy-bot", Role.Agent, "default", false, ["*"], []);
+        _caller = new Caller("key-1", "deploy-bot", Role.Agent, "default", false, ["*"], [], Grants: Broker.Core.Grants.AgentGrants.Legacy);
         _request = new MintTokenRequest("https://api.example.com", "task-42", ["repo:read", "issues:write"], 300, "alice@example.com");
 
         var token = FullMint().Token;

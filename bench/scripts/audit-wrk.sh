@@ -17,7 +17,7 @@ run() { # mode port
   until curl -sf http://127.0.0.1:$2/readyz >/dev/null; do sleep 0.05; done
   local admin; admin=$(cat "$dir/admin.key")
   curl -sf -X PUT -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"value":"sk-bench-value-0123456789"}' http://127.0.0.1:$2/v1/credentials/bench_key >/dev/null
-  local agent; agent=$(curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"name":"bench","role":"agent","credentials":["*"]}' http://127.0.0.1:$2/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/')
+  local agent; agent=$(curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"name":"bench","role":"agent","credentials":["*"],"tokens":{"audiences":["*"],"scopes":["*"]}}' http://127.0.0.1:$2/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/')
   wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $agent" http://127.0.0.1:$2/v1/agent/credentials/bench_key >/dev/null # warm-up
   echo "== audit $1: GET /v1/agent/credentials/bench_key"
   wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Authorization: Bearer $agent" http://127.0.0.1:$2/v1/agent/credentials/bench_key | grep -E "Requests/sec|99%|50%|Non-2xx"

@@ -17,7 +17,7 @@ trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
 admin=$(cat "$dir/admin.key")
 key() { curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d "$1" http://127.0.0.1:$port/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/'; }
-agent=$(key '{"name":"support-agent","role":"agent","credentials":["*"]}')
+agent=$(key '{"name":"support-agent","role":"agent","credentials":["*"],"tokens":{"audiences":["*"],"scopes":["*"]}}')
 caller=$(key '{"name":"customer","role":"caller","agents":["support-*"]}')
 cat > /tmp/broker-wrk-verify.lua <<LUA
 wrk.method = "POST"
