@@ -108,6 +108,7 @@ public sealed class AuditReason
         BrokerErrorKind.PreconditionFailed => PreconditionFailed,
         BrokerErrorKind.Unavailable => Unavailable,
         BrokerErrorKind.Upstream => Upstream,
+        BrokerErrorKind.RateLimited => RateLimited,
         _ => Failed,
     };
 

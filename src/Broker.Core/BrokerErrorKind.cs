@@ -11,4 +11,7 @@ public enum BrokerErrorKind
     Unavailable,
     /// <summary>An upstream service (STS) refused or failed: 502.</summary>
     Upstream,
+
+    /// <summary>Over a limit; ask again later: 429.</summary>
+    RateLimited,
 }

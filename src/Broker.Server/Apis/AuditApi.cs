@@ -1,11 +1,9 @@
 using System.Globalization;
 using Broker.Audit;
 using Broker.Core;
-using Broker.Keys;
 using Broker.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Broker.Server.Apis;
 
@@ -52,45 +50,19 @@ public static class AuditApi
     public static async Task<Ok<AuditVerification>> VerifyAsync(HttpContext http, AuditChecks checks, CancellationToken cancellationToken) =>
         TypedResults.Ok(await checks.VerifyKnownAsync(http.GetAuditContext(), cancellationToken));
 
-    /// <summary>
-    /// "Was this value read?" The answer is an oracle for guessed values, so every question is audited
-    /// (<c>audit.value_reads</c>, with the number of matches; never the value nor its HMAC, which would make the
-    /// question findable by the value) and each key may ask at most <c>Broker:Audit:ValueReadsPerMinute</c> in any
-    /// 60 seconds, counted by the usage limiter (in the database with replicas, so the limit holds over all of them).
-    /// </summary>
     public static async Task<Results<Ok<AuditListResponse>, ProblemHttpResult>> ValueReadsAsync(
-        [FromBody] ValueReadsRequest body, HttpContext http, AuditValueHmac hmac, AuditQueries queries, RequestAudit audit, IUsageLimiter limiter,
-        IOptions<AuditOptions> options, CancellationToken cancellationToken)
+        [FromBody] ValueReadsRequest body, HttpContext http, ValueReads reads, CancellationToken cancellationToken)
     {
-        const string target = "value";
-        if (string.IsNullOrEmpty(body.Value))
+        try
         {
-            var invalid = new ValidationException("value", "\"value\" is required.");
-            await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Denied, AuditReason.For(invalid).ToString());
-            throw invalid;
+            return TypedResults.Ok(new AuditListResponse(await reads.FindAsync(http.GetAuditContext(), body.Value, cancellationToken)));
         }
-
-        var caller = http.GetCaller();
-        var perMinute = options.Value.ValueReadsPerMinute;
-        var decision = await limiter.TryAcquireAsync(ValueReadsLimitId(caller.KeyId), perMinute, null, cancellationToken);
-        if (!decision.IsAllowed)
+        catch (ValueReadsRefusedException refused)
         {
-            await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Denied, new AuditReason(AuditReason.RateLimited).Add("perMinute", perMinute).ToString());
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(
-                $"This key asked more than {perMinute} value-reads questions in the last minute; retry after the time in Retry-After.",
-                statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", type: Problems.TypeFor(429));
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(refused.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(refused.Message, statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", type: Problems.TypeFor(429));
         }
-
-        var items = await queries.FindByValueHmacAsync(caller.Tenant, hmac.Compute(caller.Tenant, body.Value), AuditQueries.MaxLimit, cancellationToken);
-
-        // Fail closed: the answer leaves only once the question is durable in the trail.
-        await audit.RecordAsync(http, AuditActions.AuditValueReads, target, AuditOutcomes.Allowed, new AuditReason().Add("matches", items.Count).ToString());
-        return TypedResults.Ok(new AuditListResponse(items));
     }
-
-    /// <summary>The limiter counter of one key's value-reads questions: apart from the key's own rate limit, and never a key id itself.</summary>
-    internal static string ValueReadsLimitId(string keyId) => "audit.value_reads:" + keyId;
 }
 
 public sealed record AuditListResponse(IReadOnlyList<AuditRecord> Items);

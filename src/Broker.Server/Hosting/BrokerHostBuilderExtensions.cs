@@ -125,6 +125,8 @@ public static class BrokerHostBuilderExtensions
 
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IDecisionObserver, TelemetryDecisionObserver>();
+        services.AddSingleton<IQuestionLimiter, UsageQuestionLimiter>();
+        services.AddSingleton<ValueReads>(); // needs the question limiter, which only the host can give
         services.AddHostedService<AuthenticationFailureAuditService>(); // after the audit writer, so it stops (and flushes) first
         return builder;
     }

@@ -104,6 +104,7 @@ public sealed partial class BrokerExceptionHandler(IProblemDetailsService proble
         BrokerErrorKind.PreconditionFailed => 412,
         BrokerErrorKind.Unavailable => 503,
         BrokerErrorKind.Upstream => 502,
+        BrokerErrorKind.RateLimited => 429,
         _ => 500,
     };
 
@@ -116,6 +117,7 @@ public sealed partial class BrokerExceptionHandler(IProblemDetailsService proble
         BrokerErrorKind.PreconditionFailed => "Precondition Failed",
         BrokerErrorKind.Unavailable => "Service Unavailable",
         BrokerErrorKind.Upstream => "Bad Gateway",
+        BrokerErrorKind.RateLimited => "Too Many Requests",
         _ => "Error",
     };
 }
