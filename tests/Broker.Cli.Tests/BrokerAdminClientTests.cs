@@ -118,6 +118,61 @@ public sealed class BrokerAdminClientTests(CliBroker broker) : IClassFixture<Cli
     }
 
     [Fact]
+    public async Task Grants_CreateListAndUpdate_RoundTrip_AndAnUpdateNarrowsAtOnce()
+    {
+        using var admin = Client(CliBroker.AdminKey);
+        var options = new CreateKeyOptions
+        {
+            Name = "sdk-granted", Role = "agent",
+            Tokens = new BrokerTokenGrant(["https://api.example/*"], ["orders:*"], 600),
+            Sts = new BrokerStsGrant(["arn:aws:iam::*:role/reader"], 900),
+            Subjects = "any",
+            Approval = new BrokerApprovalGrant(Scopes: ["payments:*"]),
+        };
+        options.Credentials.Add("sdk_granted_*");
+        var issued = await admin.CreateKeyAsync(options);
+        Assert.Equal(["https://api.example/*"], issued.Tokens!.Audiences);
+
+        var listed = await admin.GetKeyAsync(issued.Id);
+        Assert.Equal(["orders:*"], listed.Tokens!.Scopes);
+        Assert.Equal(600, listed.Tokens.MaxTtlSeconds);
+        Assert.Equal(["arn:aws:iam::*:role/reader"], listed.Sts!.Roles);
+        Assert.Equal(900, listed.Sts.MaxDurationSeconds);
+        Assert.Equal("any", listed.Subjects);
+        Assert.Equal(["payments:*"], listed.Approval!.Scopes);
+
+        using var agent = Client(issued.Key);
+        Assert.NotNull(await agent.MintTokenAsync(new TokenRequest { Audience = "https://api.example/v1", Task = "sdk-grant" }));
+        var updated = await admin.UpdateKeyAsync(issued.Id, new UpdateKeyOptions { Tokens = new BrokerTokenGrant(["https://other.example"]), Credentials = [] });
+
+        Assert.Equal(["https://other.example"], updated.Tokens!.Audiences);
+        Assert.Empty(updated.Credentials!);
+        Assert.Equal("any", updated.Subjects); // left out: unchanged
+        Assert.Equal(900, updated.Sts!.MaxDurationSeconds);
+        var refused = await Assert.ThrowsAsync<BrokerException>(() => agent.MintTokenAsync(new TokenRequest { Audience = "https://api.example/v1", Task = "sdk-grant" }));
+        Assert.Equal(403, refused.Status);
+        Assert.StartsWith("Rule token_audience:", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(404, (await Assert.ThrowsAsync<BrokerException>(() => admin.UpdateKeyAsync("nope", new UpdateKeyOptions { Subjects = "proven" }))).Status);
+    }
+
+    [Fact]
+    public async Task Credentials_PutWithAgentAccessUse_IsShownAndNeverReadByAgents()
+    {
+        using var admin = Client(CliBroker.AdminKey);
+        var written = await admin.SetCredentialAsync("sdk_use_only", new SetCredentialOptions { Value = "use-only-value-0123456789", AgentAccess = "use" });
+        Assert.Equal("use", written.Credential.AgentAccess);
+        Assert.Equal("use", (await admin.GetCredentialAsync("sdk_use_only")).AgentAccess);
+        Assert.Contains(await admin.ListCredentialsAsync(), c => c.Name == "sdk_use_only" && c.AgentAccess == "use");
+        await admin.SetCredentialAsync("sdk_readable", new SetCredentialOptions { Value = "readable-value-0123456789" });
+        Assert.Equal("read", (await admin.GetCredentialAsync("sdk_readable")).AgentAccess);
+
+        var (_, agentKey) = await broker.CreateKeyAsync(new { name = "sdk-use-reader", role = "agent", credentials = new[] { "sdk_use_only" } });
+        using var agent = broker.ClientWith(agentKey);
+        using var read = await agent.GetAsync("/v1/agent/credentials/sdk_use_only");
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, read.StatusCode);
+    }
+
+    [Fact]
     public async Task TheClient_CanBeMocked_AndValidatesItsOptions()
     {
         var mock = new Mocked();

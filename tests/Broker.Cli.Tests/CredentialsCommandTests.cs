@@ -58,4 +58,23 @@ public sealed class CredentialsCommandTests(CliBroker broker) : IClassFixture<Cl
         (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "delete", "db_password"])).Expect(2);
         (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "versions", "db_password"])).Expect(2);
     }
+
+    [Fact]
+    public async Task Put_WithAgentAccessUse_IsShown_AndAgentsCannotReadTheValue()
+    {
+        var put = (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "put", "use_only_key", "--agent-access", "use"], stdin: Secret)).Expect(0);
+        Assert.Contains("agent access use", put.Out, StringComparison.Ordinal);
+        var list = (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "list"])).Expect(0);
+        Assert.Contains("ACCESS", list.Out, StringComparison.Ordinal);
+        Assert.Matches(@"use_only_key\s+-\s+generic\s+use\s", list.Out);
+        var versions = (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "versions", "use_only_key", "--json"])).Expect(0);
+        Assert.Equal("use", versions.Json["agentAccess"]!.GetValue<string>());
+        (await broker.RunAsync(CliBroker.AdminKey, ["credentials", "put", "use_only_key", "--agent-access", "write"], stdin: Secret)).Expect(1);
+
+        var (_, agent) = await broker.CreateKeyAsync(new { name = "use-only-reader", role = "agent", credentials = new[] { "use_only_*" } });
+        using var client = broker.ClientWith(agent);
+        using var read = await client.GetAsync("/v1/agent/credentials/use_only_key");
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.DoesNotContain(Secret, await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

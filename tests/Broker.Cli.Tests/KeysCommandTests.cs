@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 
 namespace Broker.Cli.Tests;
 
@@ -102,5 +103,66 @@ public sealed class KeysCommandTests(CliBroker broker) : IClassFixture<CliBroker
         (await broker.RunAsync(responder, ["keys", "revoke-leaked"], stdin: "brk_unknown-value-00000000000000000000")).Expect(2).NeverShows("brk_unknown-value-00000000000000000000");
         (await broker.RunAsync(responder, ["keys", "revoke-leaked"], stdin: "  \n")).Expect(1);
         (await broker.RunAsync(responder, ["keys", "revoke-leaked", leaked])).Expect(1);
+    }
+
+    [Fact]
+    public async Task Create_WithGrants_AndListAndShowDisplayThem()
+    {
+        var created = (await broker.RunAsync(CliBroker.AdminKey,
+        [
+            "keys", "create", "--name", "granted-cli", "--role", "agent", "--token-audience", "https://a.example", "--token-audience", "https://b.example",
+            "--token-scope", "orders:*", "--token-max-ttl", "600", "--sts-role", "arn:aws:iam::*:role/reader", "--sts-max-duration", "900",
+            "--subjects", "any", "--approval-scope", "payments:*", "--json",
+        ])).Expect(0);
+        var id = created.Json["id"]!.GetValue<string>();
+        Assert.Equal(["https://a.example", "https://b.example"], created.Json["tokens"]!["audiences"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.Equal(900, created.Json["sts"]!["maxDurationSeconds"]!.GetValue<int>());
+
+        var table = (await broker.RunAsync(CliBroker.AdminKey, ["keys", "list"])).Expect(0);
+        Assert.Contains("GRANTS", table.Out, StringComparison.Ordinal);
+        var row = table.Out.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal));
+        Assert.Contains("tokens[aud=https://a.example,https://b.example scopes=orders:* maxTtl=600s]", row, StringComparison.Ordinal);
+        Assert.Contains("sts[roles=arn:aws:iam::*:role/reader maxDuration=900s]", row, StringComparison.Ordinal);
+        Assert.Contains("subjects=any", row, StringComparison.Ordinal);
+        Assert.Contains("approval[scopes=payments:*]", row, StringComparison.Ordinal);
+
+        var show = (await broker.RunAsync(CliBroker.AdminKey, ["keys", "show", id])).Expect(0);
+        Assert.Contains("aud=https://a.example,https://b.example scopes=orders:* maxTtl=600s", show.Out, StringComparison.Ordinal);
+        Assert.Contains("scopes=payments:*", show.Out, StringComparison.Ordinal);
+
+        (await broker.RunAsync(CliBroker.AdminKey, ["keys", "create", "--name", "x", "--role", "agent", "--subjects", "whoever"])).Expect(1);
+    }
+
+    [Fact]
+    public async Task Update_NarrowsAtOnce_KeepsWhatIsNotGiven_AndMapsRefusals()
+    {
+        var (id, agent) = await broker.CreateKeyAsync(new
+        {
+            name = "updated-cli", role = "agent", credentials = new[] { "x_*" }, tokens = new { audiences = new[] { "*" }, scopes = new[] { "orders:*" }, maxTtlSeconds = 600 },
+        });
+        using var client = broker.ClientWith(agent);
+        using (var before = await client.PostAsJsonAsync("/v1/tokens", new { audience = "https://x.example", task = "cli" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var updated = (await broker.RunAsync(CliBroker.AdminKey, ["keys", "update", id, "--token-audience", "https://y.example", "--credentials", "y_*", "--json"])).Expect(0);
+
+        Assert.Equal("https://y.example", updated.Json["tokens"]!["audiences"]!.AsArray().Single()!.GetValue<string>());
+        Assert.Equal("orders:*", updated.Json["tokens"]!["scopes"]!.AsArray().Single()!.GetValue<string>()); // not given: kept
+        Assert.Equal(600, updated.Json["tokens"]!["maxTtlSeconds"]!.GetValue<int>());
+        Assert.Equal("y_*", updated.Json["credentials"]!.AsArray().Single()!.GetValue<string>());
+        using (var after = await client.PostAsJsonAsync("/v1/tokens", new { audience = "https://x.example", task = "cli" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
+        }
+
+        var emptied = (await broker.RunAsync(CliBroker.AdminKey, ["keys", "update", id, "--no-tokens", "--no-credentials"])).Expect(0);
+        Assert.Contains("aud=(none)", emptied.Out, StringComparison.Ordinal);
+        (await broker.RunAsync(CliBroker.AdminKey, ["keys", "update", id])).Expect(1);
+        (await broker.RunAsync(CliBroker.AdminKey, ["keys", "update", id, "--no-tokens", "--token-audience", "a"])).Expect(1);
+        (await broker.RunAsync(CliBroker.AdminKey, ["keys", "update", "no-such-id", "--subjects", "any"])).Expect(2);
+        var (_, responder) = await broker.CreateKeyAsync(new { name = "oncall-update", role = "responder" });
+        (await broker.RunAsync(responder, ["keys", "update", id, "--subjects", "any"])).Expect(3);
     }
 }

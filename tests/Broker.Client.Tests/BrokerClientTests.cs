@@ -566,8 +566,45 @@ public abstract class BrokerClientTests : IAsyncLifetime
             Assert.Equal("urn:broker:problem:forbidden", ex.ErrorCode);
             Assert.Contains("github_token", ex.Message, StringComparison.Ordinal);
             Assert.Contains("pattern", ex.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Rule credential_pattern:", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("ghp_user_alice_000000001", ex.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData("https://other.example", null, "token_audience")]
+        [InlineData("https://api.example/v1", "payments:write", "token_scope")]
+        public async Task MintToken_OutsideTheGrant_Is403_WithTheProblemTypeAndTheRuleInTheMessage(string audience, string? scope, string rule)
+        {
+            var (_, key) = await Broker.CreateKeyAsync(new
+            {
+                name = "orders-minter-" + rule, role = "agent", tokens = new { audiences = new[] { "https://api.example/*" }, scopes = new[] { "orders:*" } },
+            });
+            await using var client = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions());
+            Assert.NotNull(await client.MintTokenAsync(new TokenRequest { Audience = "https://api.example/v1", Task = "t", Scopes = ["orders:read"] }));
+
+            var ex = await Assert.ThrowsAsync<BrokerException>(() => client.MintTokenAsync(new TokenRequest { Audience = audience, Task = "t", Scopes = scope is null ? [] : [scope] }));
+
+            Assert.Equal(403, ex.Status);
+            Assert.Equal("urn:broker:problem:forbidden", ex.ErrorCode);
+            Assert.StartsWith($"Rule {rule}:", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, ex.ToString(), StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task AwsCredentials_LongerThanTheGrant_Is403_WithTheRuleInTheMessage()
+        {
+            await _broker.SetAwsCredentialAsync("aws_granted");
+            var (_, key) = await Broker.CreateKeyAsync(new { name = "short-sts-agent", role = "agent", credentials = new[] { "aws_*" }, sts = new { maxDurationSeconds = 900 } });
+            await using var client = new BrokerClient(Broker.Endpoint, key, TestUtil.FastOptions());
+            var stsCalls = Broker.StsRequests;
+
+            var ex = await Assert.ThrowsAsync<BrokerException>(() => client.GetAwsCredentialsAsync(new AwsCredentialsRequest { Credential = "aws_granted", Task = "t", Duration = TimeSpan.FromHours(1) }));
+
+            Assert.Equal(403, ex.Status);
+            Assert.Equal("urn:broker:problem:forbidden", ex.ErrorCode);
+            Assert.StartsWith("Rule sts_duration:", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(stsCalls, Broker.StsRequests);
         }
 
         private static byte[] Base64Url(string text)

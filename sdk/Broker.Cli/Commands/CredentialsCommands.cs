@@ -24,7 +24,8 @@ internal static class CredentialsCommands
         kind.AcceptOnlyFromAmong("generic", "aws");
         var labels = new Option<string[]>("--label") { Description = "A label key=value (repeatable)." };
         var ifMatch = new Option<int?>("--if-match") { Description = "Write only if the current version is this one." };
-        var agentAccess = new Option<string?>("--agent-access") { Description = "read or use (v1.1 brokers)." };
+        var agentAccess = new Option<string?>("--agent-access") { Description = "read (agents may read the value; default for generic) or use (the broker uses it on their behalf, it never leaves; aws always)." };
+        agentAccess.AcceptOnlyFromAmong("read", "use");
         var command = new Command("put", "Store a credential's value, read from standard input or --value-file.") { name, subject, valueFile, kind, labels, ifMatch, agentAccess };
         BrokerCli.Handle(command, host, async c =>
         {
@@ -59,7 +60,7 @@ internal static class CredentialsCommands
             {
                 var credential = result.Credential;
                 var what = result.Created ? "Created" : "Stored";
-                c.Out.Line($"{what} {credential.Name}{(credential.Subject is null ? "" : " for " + credential.Subject)}: version {credential.Version} ({credential.Kind}).");
+                c.Out.Line($"{what} {credential.Name}{(credential.Subject is null ? "" : " for " + credential.Subject)}: version {credential.Version} ({credential.Kind}, agent access {Output.Format(credential.AgentAccess)}).");
             }
 
             return ExitCodes.Ok;
@@ -81,8 +82,8 @@ internal static class CredentialsCommands
             }
 
             c.Out.Table(
-                ["NAME", "SUBJECT", "KIND", "VERSION", "UPDATED", "LABELS"],
-                items.Select(i => new object?[] { i.Name, i.Subject, i.Kind, i.Version, i.UpdatedAt, Labels(i.Labels) }));
+                ["NAME", "SUBJECT", "KIND", "ACCESS", "VERSION", "UPDATED", "LABELS"],
+                items.Select(i => new object?[] { i.Name, i.Subject, i.Kind, i.AgentAccess, i.Version, i.UpdatedAt, Labels(i.Labels) }));
             return ExitCodes.Ok;
         });
         return command;
@@ -104,7 +105,7 @@ internal static class CredentialsCommands
             }
 
             c.Out.Fields(
-                ("name", details.Name), ("subject", details.Subject), ("kind", details.Kind), ("version", details.Version),
+                ("name", details.Name), ("subject", details.Subject), ("kind", details.Kind), ("agent access", details.AgentAccess), ("version", details.Version),
                 ("created", details.CreatedAt), ("updated", details.UpdatedAt), ("labels", Labels(details.Labels)));
             if (details.SyncStatus is not null)
             {

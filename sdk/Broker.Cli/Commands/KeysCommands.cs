@@ -3,12 +3,12 @@ using Broker.Client.Admin;
 
 namespace Broker.Cli.Commands;
 
-/// <summary><c>broker keys …</c>: issue, list, show, rotate, revoke, and revoke a leaked key read from standard input.</summary>
+/// <summary><c>broker keys …</c>: issue, list, show, update grants, rotate, revoke, and revoke a leaked key read from standard input.</summary>
 internal static class KeysCommands
 {
     public static Command Build(CliHost host) => new("keys", "Issue, list, rotate and revoke keys.")
     {
-        Create(host), List(host), Show(host), Rotate(host), Revoke(host), RevokeLeaked(host),
+        Create(host), List(host), Show(host), Update(host), Rotate(host), Revoke(host), RevokeLeaked(host),
     };
 
     private static Command Create(CliHost host)
@@ -23,10 +23,12 @@ internal static class KeysCommands
         var rate = new Option<int?>("--rate-limit") { Description = "Requests per minute (default: no limit)." };
         var quota = new Option<int?>("--quota") { Description = "Requests per UTC day (default: no limit)." };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the key stops working (RFC 3339)." };
+        var grants = new GrantOptions();
         var command = new Command("create", "Issue a key. Its secret is printed once, here, and never again.")
         {
             name, role, tenant, credentials, agents, verifyAs, rate, quota, expires,
         };
+        grants.AddTo(command);
         BrokerCli.Handle(command, host, async c =>
         {
             var options = new CreateKeyOptions
@@ -37,6 +39,10 @@ internal static class KeysCommands
                 RateLimitPerMinute = c.Get(rate),
                 QuotaPerDay = c.Get(quota),
                 ExpiresAt = c.Get(expires),
+                Tokens = grants.Tokens(c),
+                Sts = grants.Sts(c),
+                Subjects = grants.Subjects(c),
+                Approval = grants.Approval(c),
             };
             AddAll(options.Credentials, c.Get(credentials));
             AddAll(options.Agents, c.Get(agents));
@@ -67,8 +73,8 @@ internal static class KeysCommands
             }
 
             c.Out.Table(
-                ["ID", "NAME", "ROLE", "PREFIX", "STATUS", "LAST USED", "CREATED"],
-                shown.Select(k => new object?[] { k.Id, k.Name, k.Role, k.Prefix, k.Status, k.LastUsedAt, k.CreatedAt }));
+                ["ID", "NAME", "ROLE", "PREFIX", "STATUS", "LAST USED", "CREATED", "CREDENTIALS", "GRANTS"],
+                shown.Select(k => new object?[] { k.Id, k.Name, k.Role, k.Prefix, k.Status, k.LastUsedAt, k.CreatedAt, k.Credentials, GrantOptions.Summary(k) }));
             return ExitCodes.Ok;
         });
         return command;
@@ -81,18 +87,66 @@ internal static class KeysCommands
         BrokerCli.Handle(command, host, async c =>
         {
             using var client = c.Client();
-            var key = await client.GetKeyAsync(c.Get(id)!, c.CancellationToken).ConfigureAwait(false);
-            if (c.Out.Json)
+            WriteKey(c, await client.GetKeyAsync(c.Get(id)!, c.CancellationToken).ConfigureAwait(false));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Update(CliHost host)
+    {
+        var id = new Argument<string>("id") { Description = "The key's id." };
+        var credentials = new Option<string[]>("--credentials", "--credential") { Description = "Agent key: the credential patterns it may read, replacing its own (repeatable)." };
+        var noCredentials = new Option<bool>("--no-credentials") { Description = "Agent key: take every credential pattern away." };
+        var noTokens = new Option<bool>("--no-tokens") { Description = "Agent key: take the token grant away (it mints no tokens)." };
+        var agents = new Option<string[]>("--agent") { Description = "Caller key: the agent patterns it may call, replacing its own (repeatable)." };
+        var verifyAs = new Option<string[]>("--verify-as") { Description = "Agent key: the other agent names it may verify for, replacing its own (repeatable)." };
+        var rate = new Option<int?>("--rate-limit") { Description = "Requests per minute." };
+        var quota = new Option<int?>("--quota") { Description = "Requests per UTC day." };
+        var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the key stops working (RFC 3339)." };
+        var grants = new GrantOptions();
+        var command = new Command(
+            "update",
+            "Change what a key may do; what is not given stays. A token, STS or approval option changes that part of the grant only. A narrowing holds on every replica once this returns.")
+        {
+            id, credentials, noCredentials, noTokens, agents, verifyAs, rate, quota, expires,
+        };
+        grants.AddTo(command);
+        BrokerCli.Handle(command, host, async c =>
+        {
+            if (c.Get(noCredentials) && c.Get(credentials) is { Length: > 0 })
             {
-                c.Out.WriteJson(key);
-                return ExitCodes.Ok;
+                throw new CliException("--no-credentials and --credentials contradict each other.");
             }
 
-            c.Out.Fields(
-                ("id", key.Id), ("name", key.Name), ("role", key.Role), ("tenant", key.Tenant), ("prefix", key.Prefix), ("status", key.Status),
-                ("created", key.CreatedAt), ("expires", key.ExpiresAt), ("last used", key.LastUsedAt), ("revoked", key.RevokedAt),
-                ("credentials", key.Credentials), ("agents", key.Agents), ("verify as", key.VerifyAs),
-                ("rate limit/min", key.RateLimitPerMinute), ("quota/day", key.QuotaPerDay));
+            if (c.Get(noTokens) && grants.Tokens(c) is not null)
+            {
+                throw new CliException("--no-tokens and the --token-* options contradict each other.");
+            }
+
+            var options = new UpdateKeyOptions
+            {
+                Credentials = c.Get(noCredentials) ? [] : Given(c.Get(credentials)),
+                Agents = Given(c.Get(agents)),
+                VerifyAs = Given(c.Get(verifyAs)),
+                Subjects = grants.Subjects(c),
+                RateLimitPerMinute = c.Get(rate),
+                QuotaPerDay = c.Get(quota),
+                ExpiresAt = c.Get(expires),
+            };
+            using var client = c.Client();
+
+            // A partial grant option (say --token-max-ttl alone) keeps the rest of that grant: the broker replaces a grant whole.
+            var current = grants.AnyGrantGiven(c) ? await client.GetKeyAsync(c.Get(id)!, c.CancellationToken).ConfigureAwait(false) : null;
+            options.Tokens = c.Get(noTokens) ? new BrokerTokenGrant([]) : grants.Tokens(c, current?.Tokens);
+            options.Sts = grants.Sts(c, current?.Sts);
+            options.Approval = grants.Approval(c, current?.Approval);
+            if (options is { Credentials: null, Agents: null, VerifyAs: null, Subjects: null, RateLimitPerMinute: null, QuotaPerDay: null, ExpiresAt: null, Tokens: null, Sts: null, Approval: null })
+            {
+                throw new CliException("Nothing to change: give at least one option.");
+            }
+
+            WriteKey(c, await client.UpdateKeyAsync(c.Get(id)!, options, c.CancellationToken).ConfigureAwait(false));
             return ExitCodes.Ok;
         });
         return command;
@@ -162,6 +216,23 @@ internal static class KeysCommands
         return command;
     }
 
+    private static void WriteKey(CommandContext c, BrokerKey key)
+    {
+        if (c.Out.Json)
+        {
+            c.Out.WriteJson(key);
+            return;
+        }
+
+        c.Out.Fields(
+            ("id", key.Id), ("name", key.Name), ("role", key.Role), ("tenant", key.Tenant), ("prefix", key.Prefix), ("status", key.Status),
+            ("created", key.CreatedAt), ("expires", key.ExpiresAt), ("last used", key.LastUsedAt), ("revoked", key.RevokedAt),
+            ("credentials", key.Credentials), ("agents", key.Agents), ("verify as", key.VerifyAs),
+            ("tokens", GrantOptions.Describe(key.Tokens)), ("sts", GrantOptions.Describe(key.Sts)), ("subjects", key.Subjects),
+            ("approval", GrantOptions.Describe(key.Approval)),
+            ("rate limit/min", key.RateLimitPerMinute), ("quota/day", key.QuotaPerDay));
+    }
+
     private static void WriteIssued(CommandContext c, BrokerIssuedKey issued, string verb)
     {
         if (c.Out.Json)
@@ -175,6 +246,8 @@ internal static class KeysCommands
         c.Out.Line($"{verb}. The key (shown once; store it now, it cannot be shown again):");
         c.Out.Line(issued.Key);
     }
+
+    private static string[]? Given(string[]? values) => values is { Length: > 0 } ? values : null;
 
     private static void AddAll(IList<string> target, string[]? values)
     {

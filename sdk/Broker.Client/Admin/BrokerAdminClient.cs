@@ -99,8 +99,32 @@ public class BrokerAdminClient : IDisposable
             rateLimitPerMinute = options.RateLimitPerMinute,
             quotaPerDay = options.QuotaPerDay,
             expiresAt = options.ExpiresAt,
+            tokens = options.Tokens,
+            sts = options.Sts,
+            subjects = options.Subjects,
+            approval = options.Approval,
         };
         return await SendAsync<BrokerIssuedKey>(HttpMethod.Post, "v1/keys", body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// v1.1: changes what a key may do (<c>PATCH /v1/keys/{id}</c>, admin). A narrowing holds on every replica before
+    /// this returns.
+    /// </summary>
+    /// <param name="id">The key's id.</param>
+    /// <param name="options">The fields to change; a null property stays as it is.</param>
+    /// <param name="cancellationToken">Cancels waiting for the answer.</param>
+    /// <returns>The key as listed after the change.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null or empty.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="BrokerException">Invalid (400), no such key (404), not allowed (401, 403), or the broker could not answer (0, 5xx, or 404/405 from a broker without v1.1).</exception>
+    public virtual async Task<BrokerKey> UpdateKeyAsync(string id, UpdateKeyOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(options);
+
+        // The options are the PATCH body field for field; a null property is left off the wire, which the broker reads as unchanged.
+        return await SendAsync<BrokerKey>(HttpMethod.Patch, $"v1/keys/{Escape(id)}", options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists the tenant's keys (<c>GET /v1/keys</c>, admin or responder): prefixes, status and last use, never a secret.</summary>

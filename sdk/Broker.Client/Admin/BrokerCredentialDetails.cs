@@ -12,6 +12,7 @@ namespace Broker.Client.Admin;
 /// <param name="SyncStatus">v1.1, for a credential copied from Key Vault: <c>ok</c> or <c>error</c>.</param>
 /// <param name="LastSyncedAt">v1.1: the last successful copy.</param>
 /// <param name="SyncError">v1.1: why the last copy failed.</param>
+/// <param name="AgentAccess">v1.1: <c>read</c> (agents may read the value) or <c>use</c> (the broker uses it on their behalf; it never leaves).</param>
 public sealed record BrokerCredentialDetails(
     string Name,
     string Kind,
@@ -23,4 +24,5 @@ public sealed record BrokerCredentialDetails(
     IReadOnlyList<BrokerCredentialVersion> Versions,
     string? SyncStatus,
     DateTimeOffset? LastSyncedAt,
-    string? SyncError);
+    string? SyncError,
+    string? AgentAccess = null);

@@ -8,6 +8,7 @@ namespace Broker.Client.Admin;
 /// <param name="Labels">Its labels.</param>
 /// <param name="CreatedAt">When it was first stored (null in lists).</param>
 /// <param name="UpdatedAt">When its value last changed.</param>
+/// <param name="AgentAccess">v1.1: <c>read</c> (agents may read the value) or <c>use</c> (the broker uses it on their behalf; it never leaves).</param>
 public sealed record BrokerCredentialInfo(
     string Name,
     string Kind,
@@ -15,4 +16,5 @@ public sealed record BrokerCredentialInfo(
     string? Subject,
     IReadOnlyDictionary<string, string>? Labels,
     DateTimeOffset? CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? AgentAccess = null);

@@ -15,6 +15,10 @@ namespace Broker.Client.Admin;
 /// <param name="RateLimitPerMinute">Requests per minute; null is no limit.</param>
 /// <param name="QuotaPerDay">Requests per UTC day; null is no limit.</param>
 /// <param name="VerifyAs">Extra agent names an agent key may verify for.</param>
+/// <param name="Tokens">v1.1: the tokens an agent key may mint; null: none.</param>
+/// <param name="Sts">v1.1: the AWS sessions an agent key may get.</param>
+/// <param name="Subjects">v1.1: <c>proven</c> or <c>any</c> for an agent key.</param>
+/// <param name="Approval">v1.1: which requests of an agent key wait for a human.</param>
 public sealed record BrokerIssuedKey(
     string Id,
     string Key,
@@ -28,7 +32,11 @@ public sealed record BrokerIssuedKey(
     IReadOnlyList<string>? Agents,
     int? RateLimitPerMinute,
     int? QuotaPerDay,
-    IReadOnlyList<string>? VerifyAs)
+    IReadOnlyList<string>? VerifyAs,
+    BrokerTokenGrant? Tokens = null,
+    BrokerStsGrant? Sts = null,
+    string? Subjects = null,
+    BrokerApprovalGrant? Approval = null)
 {
     /// <summary>Describes the key without its secret.</summary>
     /// <returns>The id, name, role and prefix.</returns>

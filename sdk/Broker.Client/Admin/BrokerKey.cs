@@ -16,6 +16,10 @@ namespace Broker.Client.Admin;
 /// <param name="RateLimitPerMinute">Requests per minute; null is no limit.</param>
 /// <param name="QuotaPerDay">Requests per UTC day; null is no limit.</param>
 /// <param name="VerifyAs">The agent names an agent key may verify inbound keys for besides its own.</param>
+/// <param name="Tokens">v1.1: the tokens an agent key may mint; null: none.</param>
+/// <param name="Sts">v1.1: the AWS sessions an agent key may get.</param>
+/// <param name="Subjects">v1.1: <c>proven</c> or <c>any</c> for an agent key.</param>
+/// <param name="Approval">v1.1: which requests of an agent key wait for a human.</param>
 public sealed record BrokerKey(
     string Id,
     string Name,
@@ -31,4 +35,8 @@ public sealed record BrokerKey(
     IReadOnlyList<string>? Agents,
     int? RateLimitPerMinute,
     int? QuotaPerDay,
-    IReadOnlyList<string>? VerifyAs);
+    IReadOnlyList<string>? VerifyAs,
+    BrokerTokenGrant? Tokens = null,
+    BrokerStsGrant? Sts = null,
+    string? Subjects = null,
+    BrokerApprovalGrant? Approval = null);

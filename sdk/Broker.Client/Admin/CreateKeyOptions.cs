@@ -29,4 +29,16 @@ public class CreateKeyOptions
 
     /// <summary>When the key stops working; null is never.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>v1.1, for an agent key: the tokens it may mint; null mints none.</summary>
+    public BrokerTokenGrant? Tokens { get; set; }
+
+    /// <summary>v1.1, for an agent key: the AWS sessions it may get beyond its credentials' own roles.</summary>
+    public BrokerStsGrant? Sts { get; set; }
+
+    /// <summary>v1.1, for an agent key: <c>proven</c> (null: the default) or <c>any</c>, whether a user it acts for must be proven.</summary>
+    public string? Subjects { get; set; }
+
+    /// <summary>v1.1, for an agent key: which of its requests wait for a human.</summary>
+    public BrokerApprovalGrant? Approval { get; set; }
 }
