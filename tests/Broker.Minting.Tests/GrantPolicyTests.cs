@@ -101,4 +101,41 @@ public sealed class GrantPolicyTests
 
         Assert.Equal("https://broker.test/tenants/acme", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token.Token).Issuer);
     }
+
+    [Fact]
+    public async Task TenantIsolation_ATokenOfTenantA_FailsValidationAgainstTenantBsIssuer()
+    {
+        using var rig = new MintingRig(DateTimeOffset.UtcNow);
+        var token = await rig.Minter.MintAsync(Agent(Narrow, "tenant-a"), new MintTokenRequest("https://api.example/x", "t"));
+        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet((await rig.Keys.GetSnapshotAsync()).JwksJson).GetSigningKeys();
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler();
+
+        Microsoft.IdentityModel.Tokens.TokenValidationParameters For(string tenant) => new()
+        {
+            ValidIssuer = "https://broker.test/tenants/" + tenant, ValidAudience = "https://api.example/x", IssuerSigningKeys = keys,
+            ValidTypes = ["at+jwt"], ClockSkew = TimeSpan.Zero,
+        };
+
+        Assert.True((await handler.ValidateTokenAsync(token.Token, For("tenant-a"))).IsValid);
+        var atB = await handler.ValidateTokenAsync(token.Token, For("tenant-b"));
+        Assert.False(atB.IsValid);
+        Assert.IsType<Microsoft.IdentityModel.Tokens.SecurityTokenInvalidIssuerException>(atB.Exception);
+    }
+
+    [Fact]
+    public async Task EmptyGrantLists_AllowNothing_AndTheExactMaximumIsAllowed()
+    {
+        using var rig = new MintingRig(DateTimeOffset.UtcNow);
+        var empty = new AgentGrants(new TokenGrant([], [], 300));
+        var exact = new AgentGrants(new TokenGrant(["https://api.example/x"], ["read"], 300));
+
+        Assert.Equal(GrantRules.TokenAudience, (await Assert.ThrowsAsync<GrantRefusedException>(async () =>
+            await rig.Minter.MintAsync(Agent(empty), new MintTokenRequest("https://api.example/x", "t")))).Rule);
+        Assert.Equal(GrantRules.TokenScope, (await Assert.ThrowsAsync<GrantRefusedException>(async () =>
+            await rig.Minter.MintAsync(Agent(exact), new MintTokenRequest("https://api.example/x", "t", ["read2"])))).Rule);
+        Assert.Equal(GrantRules.TokenAudience, (await Assert.ThrowsAsync<GrantRefusedException>(async () =>
+            await rig.Minter.MintAsync(Agent(exact), new MintTokenRequest("https://api.example/x/y", "t")))).Rule);
+        var minted = await rig.Minter.MintAsync(Agent(exact), new MintTokenRequest("https://api.example/x", "t", ["read"], 300));
+        Assert.Equal(300, (minted.ExpiresAt - new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(minted.Token).IssuedAt).TotalSeconds);
+    }
 }
