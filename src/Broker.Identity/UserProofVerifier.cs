@@ -62,7 +62,7 @@ public sealed class UserProofVerifier(IssuerRegistry issuers, JwtChecks jwts, Ke
         if (_validated.TryGetValue(hash, out var cached))
         {
             // Still trusted: the same issuer (name and creation) is still registered, and the assertion has not expired.
-            if (cached.ExpiresAt > now && trusted.Contains(cached.Issuer))
+            if (cached.ExpiresAt > now && trusted.Any(i => i.Name == cached.Issuer.Name && i.CreatedAt == cached.Issuer.CreatedAt))
             {
                 return cached;
             }

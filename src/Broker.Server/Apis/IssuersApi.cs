@@ -49,7 +49,13 @@ public sealed record IssuerResponse(
     public static IssuerResponse From(TrustedIssuer issuer)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        JsonElement? jwks = issuer.Jwks is null ? null : JsonDocument.Parse(issuer.Jwks).RootElement.Clone();
+        JsonElement? jwks = null;
+        if (issuer.Jwks is not null)
+        {
+            using var document = JsonDocument.Parse(issuer.Jwks);
+            jwks = document.RootElement.Clone();
+        }
+
         return new(issuer.Name, issuer.Issuer, issuer.JwksUri, jwks, issuer.Audiences, issuer.SubjectClaim, issuer.Use, issuer.CreatedAt);
     }
 }
