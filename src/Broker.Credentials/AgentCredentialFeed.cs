@@ -110,17 +110,19 @@ public sealed class AgentCredentialFeed(
         CredentialService.ValidateName(name);
         CredentialService.ValidateSubject(subject);
         var target = Target(name, subject);
-        (caller, var proven) = await SubjectProof.ProveAsync(proofs, caller, subject, proof, cancellationToken).ConfigureAwait(false);
+        UserProofResult? proven = null;
         CredentialValue? value;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, subject, proof, cancellationToken).ConfigureAwait(false);
             GrantPolicy.DemandCredentialUse(caller, name);
             GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: caller.HasProven(subject));
             GrantPolicy.DemandNoApproval(caller, credential: name);
             value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
         }
-        catch (GrantRefusedException refused)
+        catch (BrokerOperationException refused) when (refused is GrantRefusedException || proven is null && !string.IsNullOrEmpty(subject))
         {
+            // A refusal by a grant, or the user's proof could not be checked (a trusted issuer's keys unavailable: 503).
             await audit.RefuseAsync(context, AuditActions.CredentialRead, target, refused,
                 proven is null ? null : AuditReason.For(refused).ToString() + " " + proven.AuditText).ConfigureAwait(false);
             throw;

@@ -43,7 +43,8 @@ public sealed partial class IssuerKeys(IHttpClientFactory httpClients, TimeProvi
 
         if (!NeedsFetch(entry, unknownKid, time.GetUtcNow()))
         {
-            return entry.Keys!;
+            // Never fetched yet, and the last attempt failed moments ago: unavailable, without asking the issuer again.
+            return entry.Keys ?? throw Unavailable(issuer);
         }
 
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +71,7 @@ public sealed partial class IssuerKeys(IHttpClientFactory httpClients, TimeProvi
                 }
             }
 
-            return entry.Keys ?? throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"The keys of trusted issuer '{issuer.Name}' could not be fetched.");
+            return entry.Keys ?? throw Unavailable(issuer);
         }
         finally
         {
@@ -87,6 +88,9 @@ public sealed partial class IssuerKeys(IHttpClientFactory httpClients, TimeProvi
             _entries.TryRemove(key, out _);
         }
     }
+
+    private static BrokerOperationException Unavailable(TrustedIssuer issuer) =>
+        new(BrokerErrorKind.Unavailable, $"The keys of trusted issuer '{issuer.Name}' could not be fetched; the user cannot be proven now.");
 
     private static string KeyOf(string tenant, string name) => tenant + "\n" + name;
 

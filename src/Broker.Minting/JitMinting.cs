@@ -28,11 +28,13 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
-        var (caller, proven) = await SubjectProof.ProveAsync(proofs, context.RequireCaller(), request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+        var caller = context.RequireCaller();
+        UserProofResult? proven = null;
         var target = string.IsNullOrEmpty(request.Audience) || request.Audience.Length > 256 ? "(invalid)" : request.Audience;
         TokenResult token;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
             token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerOperationException ex)
@@ -61,11 +63,13 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
-        var (caller, proven) = await SubjectProof.ProveAsync(proofs, context.RequireCaller(), request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+        var caller = context.RequireCaller();
+        UserProofResult? proven = null;
         var target = request.Credential is { Length: > 0 and <= 128 } c && Names.IsValidCredentialName(c) ? c : "(invalid)";
         StsResult result;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
             result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerOperationException ex)

@@ -166,6 +166,46 @@ public sealed class UserProofTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IssuerKeysUnreachable_Is503_AndRecordedAsAnError()
+    {
+        using (var admin = _app.Admin())
+        {
+            var created = await admin.PostAsJsonAsync("/v1/issuers", new { name = "down", issuer = "https://down.example", jwksUri = "http://127.0.0.1:1/jwks.json", audiences = new[] { LocalIssuer.Audience }, use = "users" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var response = await ReadAsync("alice", assertion: Remember(_issuer.Sign("alice", issuer: "https://down.example")));
+        await Actors.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        var record = (await _actors.AuditAsync("credential.read")).Last();
+        Assert.Equal(("error", "github?subject=alice"), (record["outcome"]!.GetValue<string>(), record["target"]!.GetValue<string>()));
+
+        using var client = AgentClient(assertion: _secrets[^1]);
+        var mint = await client.PostAsJsonAsync("/v1/tokens", new { audience = "https://api.example.com", task = "t-1", onBehalfOf = "alice" });
+        await Actors.AssertProblemAsync(mint, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("error", (await _actors.AuditAsync("token.mint")).Last()["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task InlineJwks_ProvesUsersWithoutFetching()
+    {
+        var publicJwk = Microsoft.IdentityModel.Tokens.JsonWebKeyConverter.ConvertFromECDsaSecurityKey(
+            new ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(_issuer.Ec.ECDsa.ExportParameters(false))) { KeyId = _issuer.Ec.KeyId });
+        using (var admin = _app.Admin())
+        {
+            var created = await admin.PostAsJsonAsync("/v1/issuers", new
+            {
+                name = "inline", issuer = "https://inline.example", jwks = new { keys = new[] { new { kty = "EC", kid = publicJwk.Kid, crv = publicJwk.Crv, x = publicJwk.X, y = publicJwk.Y } } },
+                audiences = new[] { LocalIssuer.Audience }, use = "users", subjectClaim = "email",
+            });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var assertion = Remember(_issuer.Sign("ignored", _issuer.Ec, issuer: "https://inline.example", algorithm: SecurityAlgorithms.EcdsaSha256, claims: new() { ["email"] = "alice" }));
+        Assert.Equal(HttpStatusCode.OK, (await ReadAsync("alice", assertion: assertion)).StatusCode);
+        Assert.Contains("proof=assertion issuer=inline", (await _actors.AuditAsync("credential.read")).Last()["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DeletedIssuer_ProvesNothingAnyMore()
     {
         var assertion = Remember(_issuer.Sign("alice"));
