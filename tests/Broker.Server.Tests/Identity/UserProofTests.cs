@@ -81,9 +81,13 @@ public sealed class UserProofTests : IAsyncLifetime
     public async Task SameAssertionTwice_IsValidatedOnce_AndStillHolds()
     {
         var assertion = Remember(_issuer.Sign("alice"));
+        var verifier = _app.Services.GetRequiredService<Broker.Identity.UserProofVerifier>();
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync("alice", assertion: assertion)).StatusCode);
+        var cached = verifier.CachedAssertions;
         Assert.Equal(HttpStatusCode.OK, (await ReadAsync("alice", assertion: assertion)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await ReadAsync("bob", assertion: assertion)).StatusCode);
+        Assert.Equal(1, cached);
+        Assert.Equal(cached, verifier.CachedAssertions);
     }
 
     public static TheoryData<string> BadAssertions => new()
