@@ -136,6 +136,16 @@ public sealed partial class AuditTrail(IAuditLog log, AuditValueHmac valueHmac, 
         return entries.Length == 0 ? ValueTask.CompletedTask : log.RecordManyAsync(entries, context.RequestAborted);
     }
 
+    /// <summary>Records one read of a secret value with what else the record says of it (how its user was proven), after its version.</summary>
+    /// <exception cref="AuditUnavailableException">The record could not be written: serve nothing (503).</exception>
+    public ValueTask RecordReadAsync(AuditContext context, string target, int version, string value, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var reason = "v" + version.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(detail) ? "" : " " + detail);
+        return log.RecordAsync(
+            Entry(context, context.Tenant, AuditActions.CredentialRead, target, AuditOutcomes.Allowed, reason, valueHmac.Compute(context.Tenant, value)), context.RequestAborted);
+    }
+
     private async Task FollowUpAsync(AuditContext context, string tenant, string action, string target, string outcome, string reason)
     {
         try

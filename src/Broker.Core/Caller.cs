@@ -21,4 +21,13 @@ public sealed record Caller(
     /// </summary>
     public bool MayVerifyAs(string agentName) =>
         string.Equals(agentName, Name, StringComparison.Ordinal) || WildcardPattern.MatchesAny(VerifyAsPatterns ?? [], agentName);
+
+    /// <summary>
+    /// The user this request proved it acts for (set by the use case from <see cref="Grants.IUserProofs"/>, for this
+    /// request only; never stored or cached with the key).
+    /// </summary>
+    public string? ProvenUser { get; init; }
+
+    /// <summary>Whether this request proved it acts for <paramref name="user"/>.</summary>
+    public bool HasProven(string? user) => user is not null && ProvenUser is not null && string.Equals(ProvenUser, user, StringComparison.Ordinal);
 }

@@ -11,7 +11,7 @@ namespace Broker.Credentials;
 /// and records every value served before it leaves (fail closed, one shared commit). The host only binds and maps.
 /// </summary>
 public sealed class AgentCredentialFeed(
-    CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null)
+    CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null, IUserProofs? proofs = null)
 {
     /// <summary>Rule name of a read the key's credential patterns do not allow.</summary>
     public const string PatternRule = GrantRules.CredentialPattern;
@@ -96,24 +96,35 @@ public sealed class AgentCredentialFeed(
     /// <exception cref="ValidationException">The name or subject is invalid.</exception>
     /// <exception cref="BrokerOperationException">Forbidden (<see cref="PatternRule"/>); NotFound. Both recorded as denied.</exception>
     /// <exception cref="AuditUnavailableException">The read could not be recorded: nothing is served (503).</exception>
-    public async Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, CancellationToken cancellationToken = default)
+    public Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, CancellationToken cancellationToken = default) =>
+        ReadOneAsync(context, name, subject, null, cancellationToken);
+
+    /// <summary>One credential's value; a per-user value needs <paramref name="proof"/> of that user (or the <c>subjects: any</c> grant).</summary>
+    /// <exception cref="ValidationException">The name or subject is invalid.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden (<see cref="PatternRule"/>, <c>subject_unproven</c>); NotFound. Recorded as denied, with how the user was proven.</exception>
+    /// <exception cref="AuditUnavailableException">The read could not be recorded: nothing is served (503).</exception>
+    public async Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, UserProof? proof, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var caller = context.RequireCaller();
         CredentialService.ValidateName(name);
         CredentialService.ValidateSubject(subject);
         var target = Target(name, subject);
+        UserProofResult? proven = null;
         CredentialValue? value;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, subject, proof, cancellationToken).ConfigureAwait(false);
             GrantPolicy.DemandCredentialUse(caller, name);
-            GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: false);
+            GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: caller.HasProven(subject));
             GrantPolicy.DemandNoApproval(caller, credential: name);
             value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
         }
-        catch (GrantRefusedException refused)
+        catch (BrokerOperationException refused) when (refused is GrantRefusedException || proven is null && !string.IsNullOrEmpty(subject))
         {
-            await audit.RefuseAsync(context, AuditActions.CredentialRead, target, refused).ConfigureAwait(false);
+            // A refusal by a grant, or the user's proof could not be checked (a trusted issuer's keys unavailable: 503).
+            await audit.RefuseAsync(context, AuditActions.CredentialRead, target, refused,
+                proven is null ? null : AuditReason.For(refused).ToString() + " " + proven.AuditText).ConfigureAwait(false);
             throw;
         }
 
@@ -123,7 +134,7 @@ public sealed class AgentCredentialFeed(
             throw NotFound(name);
         }
 
-        await audit.RecordReadsAsync(context, [(target, value.Version, value.Value)]).ConfigureAwait(false);
+        await audit.RecordReadAsync(context, target, value.Version, value.Value, proven?.AuditText).ConfigureAwait(false);
         return value;
     }
 

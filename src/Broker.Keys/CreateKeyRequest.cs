@@ -15,4 +15,5 @@ public sealed record CreateKeyRequest(
     TokenGrant? Tokens = null,
     StsGrant? Sts = null,
     string? Subjects = null,
-    ApprovalGrant? Approval = null);
+    ApprovalGrant? Approval = null,
+    string? Subject = null);

@@ -33,7 +33,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             KeySecrets.NewId(), tenant, request.Name!, role, KeySecrets.PrefixOf(secret),
             request.Credentials?.ToArray() ?? [], request.Agents?.ToArray() ?? [],
             request.RateLimitPerMinute, request.QuotaPerDay, now, request.ExpiresAt?.ToUniversalTime(), null, null, false,
-            request.VerifyAs?.ToArray() ?? [], grants);
+            request.VerifyAs?.ToArray() ?? [], grants, Subject: role == Role.Caller ? request.Subject : null);
         await store.InsertAsync(key, KeySecrets.Hash(secret), cancellationToken).ConfigureAwait(false);
         return new IssuedKey(key, secret);
     }
@@ -64,6 +64,7 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
             new PatchKeyRequest(request.Credentials, request.Agents, request.Tokens, request.Sts, request.Subjects, request.Approval, request.VerifyAs,
                 request.RateLimitPerMinute, request.QuotaPerDay, request.ExpiresAt),
             errors.ContainsKey("role") ? null : role, errors);
+        CheckSubject(request.Subject, errors.ContainsKey("role") ? null : role, errors);
 
         if (errors.Count > 0)
         {
@@ -76,6 +77,24 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         }
 
         return (tenant, role);
+    }
+
+    /// <summary>A caller key's <c>subject</c>: the user it proves (API.md v1.1 "Acting for a user").</summary>
+    private static void CheckSubject(string? subject, Role? role, Dictionary<string, string[]> errors)
+    {
+        if (subject is null)
+        {
+            return;
+        }
+
+        if (role is { } known && known != Role.Caller)
+        {
+            errors["subject"] = ["\"subject\" is a field of caller keys only."];
+        }
+        else if (!Names.IsValidSubject(subject))
+        {
+            errors["subject"] = ["\"subject\" is 1 to 256 printable ASCII characters without spaces."];
+        }
     }
 
     /// <summary>Every field of a create or change, checked at once; <paramref name="role"/> null: unknown (grant fields are not checked against it).</summary>

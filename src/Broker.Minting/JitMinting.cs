@@ -1,5 +1,6 @@
 using Broker.Audit;
 using Broker.Core;
+using Broker.Core.Grants;
 using Broker.Minting.Sts;
 using Broker.Minting.Tokens;
 
@@ -10,31 +11,40 @@ namespace Broker.Minting;
 /// that says what was asked for or given (never key material), and a minted credential leaves only once its record is
 /// durable (fail closed).
 /// </summary>
-public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail audit)
+public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail audit, IUserProofs? proofs = null)
 {
     /// <summary>Mints a token for <paramref name="context"/>'s agent key.</summary>
     /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
     /// <exception cref="BrokerOperationException">Refused (recorded with the rule as its reason).</exception>
     /// <exception cref="AuditUnavailableException">The mint could not be recorded; the token is not given out.</exception>
-    public async Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, CancellationToken cancellationToken = default)
+    public Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, CancellationToken cancellationToken = default) =>
+        MintTokenAsync(context, request, null, cancellationToken);
+
+    /// <summary>Mints a token for <paramref name="context"/>'s agent key, <c>onBehalfOf</c> the user <paramref name="proof"/> proves.</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused (recorded with the rule as its reason, and how the user was proven).</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the token is not given out.</exception>
+    public async Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, UserProof? proof, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
         var caller = context.RequireCaller();
+        UserProofResult? proven = null;
         var target = string.IsNullOrEmpty(request.Audience) || request.Audience.Length > 256 ? "(invalid)" : request.Audience;
         TokenResult token;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
             token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerOperationException ex)
         {
-            await audit.RefuseAsync(context, AuditActions.TokenMint, target, ex, MintReason(AuditReason.For(ex), caller, request, ex).ToString()).ConfigureAwait(false);
+            await audit.RefuseAsync(context, AuditActions.TokenMint, target, ex, MintReason(AuditReason.For(ex), caller, request, ex, proven).ToString()).ConfigureAwait(false);
             throw;
         }
 
         await audit.RecordAsync(context, AuditActions.TokenMint, target, AuditOutcomes.Allowed,
-            MintReason(new AuditReason().Add("jti", token.Jti), caller, request, null).ToString()).ConfigureAwait(false);
+            MintReason(new AuditReason().Add("jti", token.Jti), caller, request, null, proven).ToString()).ConfigureAwait(false);
         return token;
     }
 
@@ -42,38 +52,51 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
     /// <exception cref="BrokerOperationException">Refused, or STS failed (recorded).</exception>
     /// <exception cref="AuditUnavailableException">The mint could not be recorded; the credentials are not given out.</exception>
-    public async Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, CancellationToken cancellationToken = default)
+    public Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, CancellationToken cancellationToken = default) =>
+        MintStsAsync(context, request, null, cancellationToken);
+
+    /// <summary>STS session credentials <c>onBehalfOf</c> the user <paramref name="proof"/> proves.</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused, or STS failed (recorded, with how the user was proven).</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the credentials are not given out.</exception>
+    public async Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, UserProof? proof, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
         var caller = context.RequireCaller();
+        UserProofResult? proven = null;
         var target = request.Credential is { Length: > 0 and <= 128 } c && Names.IsValidCredentialName(c) ? c : "(invalid)";
         StsResult result;
         try
         {
+            (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
             result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerOperationException ex)
         {
-            await audit.RefuseAsync(context, AuditActions.StsMint, target, ex, StsReason(AuditReason.For(ex), request, ex, null).ToString()).ConfigureAwait(false);
+            await audit.RefuseAsync(context, AuditActions.StsMint, target, ex, StsReason(AuditReason.For(ex), request, ex, null, proven).ToString()).ConfigureAwait(false);
             throw;
         }
 
-        await audit.RecordAsync(context, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), request, null, result).ToString()).ConfigureAwait(false);
+        await audit.RecordAsync(context, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), request, null, result, proven).ToString()).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>How the named user was proven (<c>proof=assertion issuer=corp</c>); never the assertion or key itself.</summary>
+    private static AuditReason Proof(AuditReason reason, UserProofResult? proven) =>
+        proven is null ? reason : reason.Add("proof", proven.Method).Add("issuer", proven.Issuer).Add("key", proven.KeyId);
 
     /// <summary>
     /// What a token mint asked for or got: <c>sub</c> (the token's subject: the user with <c>onBehalfOf</c>, else the
     /// agent key's name), <c>onBehalfOf</c>, <c>scopes</c>, <c>ttl</c> in seconds. A field the request got wrong is left
     /// out (its name is in <c>fields</c>), except the number <c>ttl</c>.
     /// </summary>
-    private static AuditReason MintReason(AuditReason reason, Caller caller, MintTokenRequest body, BrokerOperationException? refused)
+    private static AuditReason MintReason(AuditReason reason, Caller caller, MintTokenRequest body, BrokerOperationException? refused, UserProofResult? proven)
     {
         var invalid = (refused as ValidationException)?.Errors;
         if (invalid?.ContainsKey("onBehalfOf") != true)
         {
-            reason.Add("sub", body.OnBehalfOf ?? caller.Name).Add("onBehalfOf", body.OnBehalfOf);
+            Proof(reason.Add("sub", body.OnBehalfOf ?? caller.Name).Add("onBehalfOf", body.OnBehalfOf), proven);
         }
 
         if (invalid?.ContainsKey("scopes") != true)
@@ -89,7 +112,7 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     /// <c>assumedRole</c> STS returned, <c>duration</c> in seconds, <c>onBehalfOf</c>, and whether a session
     /// <c>policy</c> was given (yes/no: never its content). Never any key material.
     /// </summary>
-    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerOperationException? refused, StsResult? minted)
+    private static AuditReason StsReason(AuditReason reason, StsRequest body, BrokerOperationException? refused, StsResult? minted, UserProofResult? proven)
     {
         var invalid = (refused as ValidationException)?.Errors;
         if (invalid?.ContainsKey("roleArn") != true)
@@ -100,7 +123,7 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
         reason.Add("assumedRole", minted?.AssumedRoleArn).Add("duration", body.DurationSeconds ?? StsLimits.DefaultDurationSeconds);
         if (invalid?.ContainsKey("onBehalfOf") != true)
         {
-            reason.Add("onBehalfOf", body.OnBehalfOf);
+            Proof(reason.Add("onBehalfOf", body.OnBehalfOf), proven);
         }
 
         return reason.Add("policy", body.Policy is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) });

@@ -36,6 +36,7 @@ app.MapAgentCredentialsApi();
 app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
+app.MapIssuersApi();
 app.MapAuditApi();
 app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");

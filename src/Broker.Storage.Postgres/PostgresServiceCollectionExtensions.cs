@@ -1,11 +1,13 @@
 using Broker.Audit;
 using Broker.Credentials;
+using Broker.Identity;
 using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Storage;
 using Broker.Storage.Postgres;
 using Broker.Storage.Postgres.Audit;
 using Broker.Storage.Postgres.Credentials;
+using Broker.Storage.Postgres.Identity;
 using Broker.Storage.Postgres.Keys;
 using Broker.Storage.Postgres.Replicas;
 using Broker.Storage.Postgres.SigningKeys;
@@ -32,6 +34,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<ICredentialSourceStore, PostgresCredentialSourceStore>();
         services.AddSingleton<IKeyStore, PostgresKeyStore>();
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
+        services.AddSingleton<ITrustedIssuerStore, PostgresTrustedIssuerStore>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());

@@ -1,11 +1,13 @@
 using Broker.Audit;
 using Broker.Credentials;
+using Broker.Identity;
 using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Storage;
 using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Audit;
 using Broker.Storage.Sqlite.Credentials;
+using Broker.Storage.Sqlite.Identity;
 using Broker.Storage.Sqlite.Keys;
 using Broker.Storage.Sqlite.SigningKeys;
 using Broker.Vault;
@@ -30,6 +32,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<ICredentialSourceStore, SqliteCredentialSourceStore>();
         services.AddSingleton<IKeyStore, SqliteKeyStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
+        services.AddSingleton<ITrustedIssuerStore, SqliteTrustedIssuerStore>();
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<SqliteAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());

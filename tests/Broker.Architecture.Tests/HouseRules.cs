@@ -26,6 +26,7 @@ public static class HouseRules
         ["Broker.Credentials"] = HouseRole.Capability,
         ["Broker.Minting"] = HouseRole.Capability,
         ["Broker.Audit"] = HouseRole.Capability,
+        ["Broker.Identity"] = HouseRole.Capability,
         ["Broker.Storage"] = HouseRole.Store,
         ["Broker.Storage.Sqlite"] = HouseRole.Store,
         ["Broker.Storage.Postgres"] = HouseRole.Store,

@@ -153,7 +153,7 @@ public sealed class AgentCredentialFeedTests : IDisposable
 
         Assert.Equal(GrantRules.SubjectUnproven, refused.Rule);
         var denied = Assert.Single(_fixture.Audit.Entries, e => e.RequestId == "bob-says");
-        Assert.Equal(("github_token?subject=alice", GrantRules.SubjectUnproven), (denied.Target, denied.Reason));
+        Assert.Equal(("github_token?subject=alice", GrantRules.SubjectUnproven + " proof=none"), (denied.Target, denied.Reason));
     }
 
     [Fact]

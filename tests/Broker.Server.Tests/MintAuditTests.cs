@@ -27,7 +27,7 @@ public sealed class MintAuditTests
         Assert.Equal("alice", token.Subject);
         Assert.Equal(300, (int)(token.ValidTo - token.IssuedAt).TotalSeconds);
         Assert.Equal(
-            [("allowed", $"jti={token.Id} sub=alice onBehalfOf=alice scopes=read,write ttl=300"), ("allowed", $"jti={own["jti"]} sub=agent-1 scopes= ttl=60")],
+            [("allowed", $"jti={token.Id} sub=alice onBehalfOf=alice proof=any scopes=read,write ttl=300"), ("allowed", $"jti={own["jti"]} sub=agent-1 scopes= ttl=60")],
             Decisions(await ReadAsync(app, "token.mint", "https://api")));
     }
 
@@ -65,7 +65,7 @@ public sealed class MintAuditTests
         var records = await ReadAsync(app, "sts.mint", "aws_main");
         Assert.Equal(
             [
-                ("allowed", $"assumedRole={StubSts.AssumedRoleArn} duration=1800 onBehalfOf=bob policy=yes"),
+                ("allowed", $"assumedRole={StubSts.AssumedRoleArn} duration=1800 onBehalfOf=bob proof=any policy=yes"),
                 ("allowed", $"role=arn:aws:iam::123456789012:role/other assumedRole={StubSts.AssumedRoleArn} duration=900 policy=no"),
             ],
             Decisions(records));
@@ -96,7 +96,7 @@ public sealed class MintAuditTests
                 ("denied", "credential_pattern duration=900 policy=no"),
                 ("denied", "not_found duration=900 policy=no"),
                 ("denied", "validation fields=durationSeconds duration=10 policy=no"),
-                ("error", "upstream duration=900 onBehalfOf=bob policy=yes"),
+                ("error", "upstream duration=900 onBehalfOf=bob proof=any policy=yes"),
             ],
             Decisions(await ReadAsync(app, "sts.mint")));
     }

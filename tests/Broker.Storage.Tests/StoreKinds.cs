@@ -1,14 +1,17 @@
 using Broker.Audit;
 using Broker.Credentials;
+using Broker.Identity;
 using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Storage.Postgres;
 using Broker.Storage.Postgres.Audit;
 using Broker.Storage.Postgres.Credentials;
 using Broker.Storage.Postgres.Keys;
+using Broker.Storage.Postgres.Identity;
 using Broker.Storage.Postgres.SigningKeys;
 using Broker.Storage.Sqlite;
 using Broker.Storage.Sqlite.Audit;
+using Broker.Storage.Sqlite.Identity;
 using Broker.Storage.Sqlite.SigningKeys;
 using Broker.Storage.Sqlite.Credentials;
 using Broker.Storage.Sqlite.Keys;
@@ -53,6 +56,8 @@ public abstract class TestStores : IDisposable
 
     public abstract ISigningKeyStore SigningKeys { get; }
 
+    public abstract ITrustedIssuerStore TrustedIssuers { get; }
+
     /// <summary>The limiter this store's composition uses (SQLite: in memory, one process; PostgreSQL: shared).</summary>
     public abstract IUsageLimiter Limiter { get; }
 
@@ -77,6 +82,7 @@ internal sealed class PostgresStores : TestStores
         Canary = new PostgresVaultCanaryStore(_database);
         Audit = new PostgresAuditStore(_database);
         SigningKeys = new PostgresSigningKeyStore(_database);
+        TrustedIssuers = new PostgresTrustedIssuerStore(_database);
         Limiter = new PostgresUsageLimiter(_database);
     }
 
@@ -94,6 +100,8 @@ internal sealed class PostgresStores : TestStores
     public override IAuditStore Audit { get; }
 
     public override ISigningKeyStore SigningKeys { get; }
+
+    public override ITrustedIssuerStore TrustedIssuers { get; }
 
     public override IUsageLimiter Limiter { get; }
 
@@ -124,6 +132,7 @@ internal sealed class SqliteStores : TestStores
         Canary = new SqliteVaultCanaryStore(database);
         Audit = new SqliteAuditStore(database);
         SigningKeys = new SqliteSigningKeyStore(database);
+        TrustedIssuers = new SqliteTrustedIssuerStore(database);
         Limiter = new InMemoryUsageLimiter(TimeProvider.System);
     }
 
@@ -136,6 +145,8 @@ internal sealed class SqliteStores : TestStores
     public override IAuditStore Audit { get; }
 
     public override ISigningKeyStore SigningKeys { get; }
+
+    public override ITrustedIssuerStore TrustedIssuers { get; }
 
     public override IUsageLimiter Limiter { get; }
 

@@ -54,7 +54,7 @@ public sealed class StsMinter
         var (duration, policy) = Validate(request);
         var credentialName = request.Credential!;
         GrantPolicy.DemandCredentialUse(caller, credentialName);
-        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: false);
+        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: caller.HasProven(request.OnBehalfOf));
 
         var baseCredential = await _credentials.GetAsync(caller.Tenant, credentialName, cancellationToken).ConfigureAwait(false)
             ?? throw new BrokerOperationException(BrokerErrorKind.NotFound, $"There is no aws credential named '{credentialName}'.");

@@ -56,7 +56,7 @@ public sealed class TokenMinter
 
         var ttl = Validate(request, out var scope);
         GrantPolicy.DemandToken(caller, request.Audience!, scope.Length == 0 ? [] : scope.Split(' '), ttl);
-        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: false);
+        GrantPolicy.DemandSubject(caller, request.OnBehalfOf, proven: caller.HasProven(request.OnBehalfOf));
         GrantPolicy.DemandNoApproval(caller, scopes: scope.Length == 0 ? [] : scope.Split(' '));
         var issuer = IssuerOf(_options.Value, caller.Tenant);
         var snapshot = await _keys.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);

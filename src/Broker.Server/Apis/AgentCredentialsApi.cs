@@ -56,7 +56,7 @@ public static class AgentCredentialsApi
     public static async Task<Ok<AgentCredentialResponse>> ReadOneAsync(
         string name, [FromQuery] string? subject, HttpContext http, AgentCredentialFeed feed, CancellationToken cancellationToken)
     {
-        var value = await feed.ReadOneAsync(http.GetAuditContext(), name, subject, cancellationToken);
+        var value = await feed.ReadOneAsync(http.GetAuditContext(), name, subject, http.GetUserProof(), cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(AgentCredentialResponse.From(value));
     }

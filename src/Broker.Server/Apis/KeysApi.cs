@@ -78,13 +78,13 @@ public sealed record RotateKeyRequest(int? GraceSeconds);
 public sealed record IssuedKeyResponse(
     string Id, string Key, string Name, string Role, string Tenant, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay, IReadOnlyList<string> VerifyAs,
-    TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null)
+    TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null, string? Subject = null)
 {
     public static IssuedKeyResponse From(IssuedKey issued)
     {
         var k = issued.Key;
         return new(k.Id, issued.Secret, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, k.CreatedAt, k.ExpiresAt, k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay,
-            k.VerifyAsPatterns ?? [], k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval);
+            k.VerifyAsPatterns ?? [], k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval, k.Role == Broker.Core.Role.Caller ? k.EffectiveSubject : null);
     }
 
     public override string ToString() => $"IssuedKeyResponse {{ Id = {Id}, Prefix = {Prefix} }}";
@@ -93,12 +93,12 @@ public sealed record IssuedKeyResponse(
 public sealed record KeyListItem(
     string Id, string Name, string Role, string Tenant, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, IReadOnlyList<string> Credentials, IReadOnlyList<string> Agents, int? RateLimitPerMinute, int? QuotaPerDay,
-    IReadOnlyList<string> VerifyAs, TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null)
+    IReadOnlyList<string> VerifyAs, TokenGrant? Tokens = null, StsGrant? Sts = null, string? Subjects = null, ApprovalGrant? Approval = null, string? Subject = null)
 {
     public static KeyListItem From(ApiKeyRecord k, KeyStatus status) =>
         new(k.Id, k.Name, k.Role.ToWire(), k.Tenant, k.Prefix, status.ToString().ToLowerInvariant(), k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt,
             k.CredentialPatterns, k.AgentPatterns, k.RateLimitPerMinute, k.QuotaPerDay, k.VerifyAsPatterns ?? [],
-            k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval);
+            k.Grants?.Tokens, k.Grants?.Sts, k.Grants?.Subjects, k.Grants?.Approval, k.Role == Broker.Core.Role.Caller ? k.EffectiveSubject : null);
 }
 
 public sealed record KeyListResponse(IReadOnlyList<KeyListItem> Items);

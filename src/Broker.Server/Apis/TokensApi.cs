@@ -42,14 +42,14 @@ public static class TokensApi
 
     public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] MintTokenRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
     {
-        var token = await minting.MintTokenAsync(http.GetAuditContext(), body, cancellationToken);
+        var token = await minting.MintTokenAsync(http.GetAuditContext(), body, http.GetUserProof(), cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
     }
 
     public static async Task<Ok<StsResponse>> MintStsAsync([FromBody] StsRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
     {
-        var result = await minting.MintStsAsync(http.GetAuditContext(), body, cancellationToken);
+        var result = await minting.MintStsAsync(http.GetAuditContext(), body, http.GetUserProof(), cancellationToken);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
     }

@@ -100,6 +100,7 @@ public static class BrokerHostBuilderExtensions
             .Validate(o => o.MaxLongPollsPerKey >= 1 && o.MaxLongPolls >= 1, "Broker:MaxLongPollsPerKey and Broker:MaxLongPolls must be at least 1.").ValidateOnStart();
         services.AddBrokerAzureKeyVaultSync(builder.Configuration); // credentials sourced from Key Vault secrets
         services.AddBrokerKeys();
+        services.AddBrokerIdentity(); // trusted issuers, proof of the user (API.md v1.1 "Acting for a user")
 
         // Failed authentications: throttled and summarized per client address (Broker:Authentication).
         services.AddOptions<AuthenticationFailureOptions>().Bind(builder.Configuration.GetSection(AuthenticationFailureOptions.Section))

@@ -26,7 +26,7 @@ public abstract class SqlKeyStore : IKeyStore
         k.credential_patterns AS CredentialPatterns, k.agent_patterns AS AgentPatterns, k.verify_as_patterns AS VerifyAsPatterns,
         k.rate_limit_per_minute AS RateLimitPerMinute, k.quota_per_day AS QuotaPerDay,
         k.created_at AS CreatedAt, k.expires_at AS ExpiresAt, k.revoked_at AS RevokedAt,
-        k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap, k.grants AS Grants
+        k.last_used_at AS LastUsedAt, k.is_bootstrap AS IsBootstrap, k.grants AS Grants, k.subject AS Subject
         """;
 
     private const string SelectKey = "SELECT " + Columns + " FROM api_keys k";
@@ -70,9 +70,9 @@ public abstract class SqlKeyStore : IKeyStore
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO api_keys (id, tenant, name, role, prefix, credential_patterns, agent_patterns, verify_as_patterns, rate_limit_per_minute,
-                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash, grants)
+                                      quota_per_day, created_at, expires_at, revoked_at, last_used_at, is_bootstrap, bootstrap_secret_hash, grants, subject)
                 VALUES (@Id, @Tenant, @Name, @Role, @Prefix, @CredentialPatterns, @AgentPatterns, @VerifyAsPatterns, @RateLimitPerMinute,
-                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash, @Grants)
+                        @QuotaPerDay, @CreatedAt, @ExpiresAt, NULL, NULL, @IsBootstrap, @BootstrapSecretHash, @Grants, @Subject)
                 """,
                 new
                 {
@@ -81,7 +81,7 @@ public abstract class SqlKeyStore : IKeyStore
                     VerifyAsPatterns = StoreJson.Write(key.VerifyAsPatterns ?? []), Grants = StoreJson.WriteGrants(key.Grants),
                     RateLimitPerMinute = (long?)key.RateLimitPerMinute, QuotaPerDay = (long?)key.QuotaPerDay,
                     CreatedAt = UnixMs.From(key.CreatedAt), ExpiresAt = UnixMs.From(key.ExpiresAt), key.IsBootstrap,
-                    BootstrapSecretHash = key.IsBootstrap ? secretHash : null,
+                    BootstrapSecretHash = key.IsBootstrap ? secretHash : null, key.Subject,
                 },
                 transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             var stored = await InsertFirstSecretAsync(connection, transaction, key, secretHash, cancellationToken).ConfigureAwait(false);

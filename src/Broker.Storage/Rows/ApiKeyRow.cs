@@ -16,6 +16,7 @@ public sealed class ApiKeyRow
     public string VerifyAsPatterns { get; init; } = "[]";
 
     public string Grants { get; init; } = "{}";
+    public string? Subject { get; init; }
     public long? RateLimitPerMinute { get; init; }
     public long? QuotaPerDay { get; init; }
     public long CreatedAt { get; init; }
@@ -41,7 +42,7 @@ public sealed class ApiKeyRow
         record = new ApiKeyRecord(
             Id, Tenant, Name, role, Prefix, StoreJson.ReadList(CredentialPatterns), StoreJson.ReadList(AgentPatterns),
             (int?)RateLimitPerMinute, (int?)QuotaPerDay, UnixMs.To(CreatedAt), UnixMs.To(ExpiresAt), UnixMs.To(RevokedAt), UnixMs.To(LastUsedAt), IsBootstrap,
-            StoreJson.ReadList(VerifyAsPatterns), role == Core.Role.Agent ? StoreJson.ReadGrants(Grants) : null);
+            StoreJson.ReadList(VerifyAsPatterns), role == Core.Role.Agent ? StoreJson.ReadGrants(Grants) : null, Subject);
         return true;
     }
 
