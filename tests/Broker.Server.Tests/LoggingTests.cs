@@ -55,7 +55,7 @@ public sealed partial class LoggingTests
 
         logger.LogInformation("Stored {Credential} version {Version} for key {Key}", "openai_key", 3, PresentedKey);
 
-        var line = collector.LatestRecord;
+        var line = LastOfTheTest(collector);
         Assert.Equal("openai_key", line.GetStructuredStateValue("Credential"));
         Assert.Equal("3", line.GetStructuredStateValue("Version"));
         Assert.Equal("Stored {Credential} version {Version} for key {Key}", line.GetStructuredStateValue("{OriginalFormat}"));
@@ -87,10 +87,10 @@ public sealed partial class LoggingTests
 
         logger.LogError(thrown, "Writing failed");
 
-        var logged = collector.LatestRecord.Exception;
+        var logged = LastOfTheTest(collector).Exception;
         Assert.Same(thrown, logged);
         Assert.Contains(nameof(ThrowStoreFailure), logged!.StackTrace, StringComparison.Ordinal);
-        Assert.Equal("Writing failed", collector.LatestRecord.Message);
+        Assert.Equal("Writing failed", LastOfTheTest(collector).Message);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed partial class LoggingTests
 
         logger.LogError(thrown, "Writing failed");
 
-        var logged = Assert.IsType<ScrubbedException>(collector.LatestRecord.Exception);
+        var logged = Assert.IsType<ScrubbedException>(LastOfTheTest(collector).Exception);
         Assert.Equal(typeof(InvalidOperationException).FullName, logged.OriginalType);
         Assert.Equal(thrown.StackTrace, logged.StackTrace);
         Assert.Contains(nameof(ThrowStoreFailure), logged.StackTrace, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public sealed partial class LoggingTests
             logger.LogInformation("Checked");
         }
 
-        var scopes = ScopePairs(collector.LatestRecord);
+        var scopes = ScopePairs(LastOfTheTest(collector));
         Assert.Equal(PresentedKey[..12] + "…[REDACTED]", Assert.Single(scopes, p => p.Key == "Presented").Value);
         Assert.Equal(2, Assert.Single(scopes, p => p.Key == "Attempt").Value);
     }
@@ -143,7 +143,7 @@ public sealed partial class LoggingTests
 
         LogValueChecked(logger, "openai_key", value);
 
-        var line = collector.LatestRecord;
+        var line = LastOfTheTest(collector);
         Assert.Equal("openai_key", line.GetStructuredStateValue("Credential"));
         Assert.Equal(string.Empty, line.GetStructuredStateValue("Value"));
         Assert.DoesNotContain(value, line.Message, StringComparison.Ordinal);
@@ -186,6 +186,12 @@ public sealed partial class LoggingTests
 
     private static (ILogger Logger, FakeLogCollector Collector) LoggerAndCollector(BrokerApp app) =>
         (app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Broker.Tests"), app.Services.GetRequiredService<FakeLogCollector>());
+
+    /// <summary>
+    /// The test's own latest record: the broker's background services (signing keys, audit checkpoints) log into the
+    /// same collector at any time, so "the latest record" alone is a race.
+    /// </summary>
+    private static FakeLogRecord LastOfTheTest(FakeLogCollector collector) => collector.GetSnapshot().Last(r => r.Category == "Broker.Tests");
 
     private static List<KeyValuePair<string, object?>> ScopePairs(FakeLogRecord record) =>
         record.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>().SelectMany(s => s).ToList();
