@@ -34,15 +34,21 @@ public sealed class TracingTests
         {
             var spans = new ConcurrentQueue<Activity>();
             var requestEnded = new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            // Activity listeners are process-wide: other tests' hosts end server spans for the same path here too.
+            // The request carries its own trace id, so only its spans count.
+            var traceId = ActivityTraceId.CreateRandom();
             var settings = new Dictionary<string, string?>
             {
                 ["Broker:Store"] = "postgres",
                 ["ConnectionStrings:Broker"] = new NpgsqlConnectionStringBuilder(baseString) { SearchPath = schema }.ConnectionString,
             };
-            using (var app = new BrokerApp(settings: settings, services: s => s.ConfigureOpenTelemetryTracerProvider(b => b.AddProcessor(new Capture(spans, requestEnded)))))
+            using (var app = new BrokerApp(settings: settings, services: s => s.ConfigureOpenTelemetryTracerProvider(b => b.AddProcessor(new Capture(spans, requestEnded, traceId)))))
             {
                 using var admin = app.Admin();
-                using var response = await admin.GetAsync("/v1/credentials");
+                using var message = new HttpRequestMessage(HttpMethod.Get, "/v1/credentials");
+                message.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+                using var response = await admin.SendAsync(message);
                 response.EnsureSuccessStatusCode();
 
                 // The server span ends after the response is written.
@@ -76,12 +82,12 @@ public sealed class TracingTests
         await command.ExecuteNonQueryAsync();
     }
 
-    private sealed class Capture(ConcurrentQueue<Activity> spans, TaskCompletionSource<Activity> requestEnded) : BaseProcessor<Activity>
+    private sealed class Capture(ConcurrentQueue<Activity> spans, TaskCompletionSource<Activity> requestEnded, ActivityTraceId traceId) : BaseProcessor<Activity>
     {
         public override void OnEnd(Activity data)
         {
             spans.Enqueue(data);
-            if (data.Kind == ActivityKind.Server && data.GetTagItem("url.path") as string == "/v1/credentials")
+            if (data.Kind == ActivityKind.Server && data.TraceId == traceId)
             {
                 requestEnded.TrySetResult(data);
             }
