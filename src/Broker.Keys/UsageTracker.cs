@@ -8,14 +8,23 @@ namespace Broker.Keys;
 /// </summary>
 public sealed class UsageTracker(IKeyStore store)
 {
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> None = new(StringComparer.Ordinal);
+
     private ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
+
+    // The batch being written stays readable until the store has it, so a list taken mid-flush still shows
+    // the last use rather than the older stored one.
+    private volatile ConcurrentDictionary<string, DateTimeOffset> _flushing = None;
 
     public void Record(string keyId, DateTimeOffset at) =>
         _pending.AddOrUpdate(keyId, at, (_, existing) => at > existing ? at : existing);
 
     /// <summary>The freshest known last use: a pending stamp, else the stored one.</summary>
     public DateTimeOffset? LastUsed(ApiKeyRecord key) =>
-        _pending.TryGetValue(key.Id, out var pending) && (key.LastUsedAt is null || pending > key.LastUsedAt) ? pending : key.LastUsedAt;
+        Latest(Latest(key.LastUsedAt, _flushing, key.Id), _pending, key.Id);
+
+    private static DateTimeOffset? Latest(DateTimeOffset? known, ConcurrentDictionary<string, DateTimeOffset> stamps, string keyId) =>
+        stamps.TryGetValue(keyId, out var stamp) && (known is null || stamp > known) ? stamp : known;
 
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -24,7 +33,10 @@ public sealed class UsageTracker(IKeyStore store)
             return;
         }
 
-        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
+        // Published before the swap: a reader between the two sees the batch in both places, never in neither.
+        var batch = _pending;
+        _flushing = batch;
+        Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
         try
         {
             await store.TouchAsync(batch.ToArray(), cancellationToken).ConfigureAwait(false);
@@ -37,6 +49,10 @@ public sealed class UsageTracker(IKeyStore store)
             }
 
             throw;
+        }
+        finally
+        {
+            _flushing = None;
         }
     }
 }
