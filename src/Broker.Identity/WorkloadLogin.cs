@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Keys;
@@ -149,25 +148,10 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
         return Names.IsValidKeyName(validated.Subject) ? (validated.Subject, "") : (null, "subject_name");
     }
 
-    /// <summary>A top-level claim: a string (or number, or boolean, as written) matching the pattern, or an array with such an element.</summary>
-    private static bool ClaimMatches(JsonWebToken token, string claim, string pattern)
-    {
-        if (!token.TryGetPayloadValue<JsonElement>(claim, out var value))
-        {
-            return false;
-        }
-
-        return value.ValueKind == JsonValueKind.Array
-            ? value.EnumerateArray().Any(e => Matches(e, pattern))
-            : Matches(value, pattern);
-
-        static bool Matches(JsonElement element, string pattern) => element.ValueKind switch
-        {
-            JsonValueKind.String => WildcardPattern.IsMatch(pattern, element.GetString()),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => WildcardPattern.IsMatch(pattern, element.GetRawText()),
-            _ => false,
-        };
-    }
+    /// <summary>A top-level claim whose value (a string, number or boolean; for an array, any element) matches the pattern; objects never do.</summary>
+    private static bool ClaimMatches(JsonWebToken token, string claim, string pattern) =>
+        token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
+            && WildcardPattern.IsMatch(pattern, c.Value));
 
     private async Task<WorkloadLoginResult> IssueAsync(AuditContext context, WorkloadProfile profile, string subject, string target)
     {
