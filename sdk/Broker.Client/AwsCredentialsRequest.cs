@@ -20,4 +20,11 @@ public class AwsCredentialsRequest
 
     /// <summary>The user the agent acts for.</summary>
     public string? OnBehalfOf { get; set; }
+
+    /// <summary>Proof of the <see cref="OnBehalfOf"/> user, sent with it; null sends none. Never shown by <see cref="ToString"/>.</summary>
+    public UserProof? UserProof { get; set; }
+
+    /// <summary>Names the credential, role and task, never the proof.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"AwsCredentialsRequest {{ Credential = {Credential}, RoleArn = {RoleArn}, Task = {Task}, OnBehalfOf = {OnBehalfOf} }}";
 }

@@ -56,16 +56,20 @@ public class BrokerClient : IAsyncDisposable
     {
     }
 
-    /// <summary>Creates a client from options that carry <see cref="BrokerClientOptions.Endpoint"/> and <see cref="BrokerClientOptions.ApiKey"/>.</summary>
+    /// <summary>
+    /// Creates a client from options that carry <see cref="BrokerClientOptions.Endpoint"/> and either
+    /// <see cref="BrokerClientOptions.ApiKey"/> or both <see cref="BrokerClientOptions.WorkloadTokenPath"/> and
+    /// <see cref="BrokerClientOptions.WorkloadProfile"/> (workload login, no static secret).
+    /// </summary>
     /// <param name="options">The options; copied, so later changes have no effect.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">The endpoint or key is missing, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException">The endpoint is missing, there is neither a key nor both workload options, or an option is out of range.</exception>
     public BrokerClient(BrokerClientOptions options)
         : this(options, KeyFrom(options))
     {
     }
 
-    private BrokerClient(BrokerClientOptions options, BrokerKeyCredential credential)
+    private BrokerClient(BrokerClientOptions options, BrokerKeyCredential? credential)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Endpoint is null)
@@ -83,7 +87,7 @@ public class BrokerClient : IAsyncDisposable
         _rest = new BrokerRestClient(_options, credential, _redactor);
         _cache = new CredentialCache(_redactor, _telemetry);
         var diskCache = _options.CacheDirectory is { Length: > 0 } dir
-            ? new DiskCache(dir, _rest.Endpoint, credential.Key, _options.DataProtectionProvider ?? DefaultDataProtection.Instance, Logging.CreateLogger<DiskCache>())
+            ? new DiskCache(dir, _rest.Endpoint, credential?.Key ?? "workload:" + _options.WorkloadProfile + "\n" + _options.WorkloadTokenPath, _options.DataProtectionProvider ?? DefaultDataProtection.Instance, Logging.CreateLogger<DiskCache>())
             : null;
         _poller = new FeedPoller(_rest, _cache, diskCache, _options, _telemetry, _logger, RaiseChanged);
     }
@@ -158,6 +162,28 @@ public class BrokerClient : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ThrowIfDisposed();
         var credential = (await _rest.GetCredentialAsync(name, subject, cancellationToken).ConfigureAwait(false)).ToModel();
+        _redactor.Add(credential.Name, credential.Value);
+        return credential;
+    }
+
+    /// <summary>
+    /// Asks the broker for the value of <paramref name="name"/> stored for <paramref name="subject"/>, proving that user
+    /// with <paramref name="proof"/> (needed unless the key is granted <c>subjects: "any"</c>). Nothing is cached.
+    /// </summary>
+    /// <param name="name">The credential's name.</param>
+    /// <param name="subject">The user the agent acts for.</param>
+    /// <param name="proof">The user's assertion or caller key; null sends none.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The per-subject credential.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="subject"/> is null or empty.</exception>
+    /// <exception cref="CredentialNotFoundException">The subject has no value for it (404).</exception>
+    /// <exception cref="BrokerException">The broker refused (403: the user is not proven, …) or could not be reached (0).</exception>
+    public virtual async Task<BrokerCredential> GetCredentialForSubjectAsync(string name, string subject, UserProof? proof, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(subject);
+        ThrowIfDisposed();
+        var credential = (await _rest.GetCredentialAsync(name, subject, proof, cancellationToken).ConfigureAwait(false)).ToModel();
         _redactor.Add(credential.Name, credential.Value);
         return credential;
     }
@@ -275,7 +301,7 @@ public class BrokerClient : IAsyncDisposable
         return copy;
     }
 
-    private static BrokerKeyCredential KeyFrom(BrokerClientOptions options)
+    private static BrokerKeyCredential? KeyFrom(BrokerClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Endpoint is null)
@@ -285,7 +311,10 @@ public class BrokerClient : IAsyncDisposable
 
         if (string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            throw new ArgumentException("BrokerClientOptions.ApiKey is required.", nameof(options));
+            // No static secret: the client logs in with the workload's token file (null: no key credential).
+            return !string.IsNullOrWhiteSpace(options.WorkloadTokenPath) && !string.IsNullOrWhiteSpace(options.WorkloadProfile)
+                ? null
+                : throw new ArgumentException("BrokerClientOptions needs ApiKey, or both WorkloadTokenPath and WorkloadProfile.", nameof(options));
         }
 
         return new BrokerKeyCredential(options.ApiKey);

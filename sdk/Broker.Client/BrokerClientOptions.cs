@@ -12,6 +12,17 @@ public class BrokerClientOptions
     /// <summary>The agent key (<c>brk_…</c>). Never log it.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Instead of <see cref="ApiKey"/>: a file holding the workload's JWT (a Kubernetes projected service-account token,
+    /// a CI OIDC token), exchanged for a short-lived access token at <c>POST /v1/oauth/token</c> for
+    /// <see cref="WorkloadProfile"/>. The file is read again at every login, and the client logs in again before the
+    /// access token expires, while the current one still works.
+    /// </summary>
+    public string? WorkloadTokenPath { get; set; }
+
+    /// <summary>The workload profile to log in as (<c>name</c>, or <c>tenant/name</c>); used with <see cref="WorkloadTokenPath"/>.</summary>
+    public string? WorkloadProfile { get; set; }
+
     /// <summary>The interval of plain polling (when <see cref="LongPoll"/> is false). Default 30 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 

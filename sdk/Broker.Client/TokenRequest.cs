@@ -17,4 +17,11 @@ public class TokenRequest
 
     /// <summary>The user the agent acts for; becomes <c>sub</c>, with the agent in <c>act</c>.</summary>
     public string? OnBehalfOf { get; set; }
+
+    /// <summary>Proof of the <see cref="OnBehalfOf"/> user, sent with it; null sends none. Never shown by <see cref="ToString"/>.</summary>
+    public UserProof? UserProof { get; set; }
+
+    /// <summary>Names the audience and task, never the proof.</summary>
+    /// <returns>A short description.</returns>
+    public override string ToString() => $"TokenRequest {{ Audience = {Audience}, Task = {Task}, OnBehalfOf = {OnBehalfOf} }}";
 }

@@ -30,4 +30,9 @@ public static class AuditActions
     /// <summary>A trusted issuer registered or removed (API.md v1.1 "Acting for a user").</summary>
     public const string IssuerCreate = "issuer.create";
     public const string IssuerDelete = "issuer.delete";
+
+    /// <summary>A workload profile registered or removed, and a workload's token exchanged (API.md v1.1 "Workload login").</summary>
+    public const string WorkloadProfileCreate = "workload_profile.create";
+    public const string WorkloadProfileDelete = "workload_profile.delete";
+    public const string WorkloadLogin = "workload.login";
 }

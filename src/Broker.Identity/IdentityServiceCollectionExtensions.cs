@@ -8,7 +8,7 @@ public static class IdentityServiceCollectionExtensions
 {
     /// <summary>
     /// Trusted issuers and proof of the user (<see cref="IUserProofs"/>): the host must also register an
-    /// <see cref="ITrustedIssuerStore"/> and the keys capability (<c>AddBrokerKeys</c>); a <see cref="TimeProvider"/>
+    /// <see cref="ITrustedIssuerStore"/> and <see cref="IWorkloadProfileStore"/> and the keys capability (<c>AddBrokerKeys</c>); a <see cref="TimeProvider"/>
     /// defaults to the system clock.
     /// </summary>
     public static IServiceCollection AddBrokerIdentity(this IServiceCollection services)
@@ -22,6 +22,11 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<IssuerRegistry>();
         services.TryAddSingleton<UserProofVerifier>();
         services.TryAddSingleton<IUserProofs>(sp => sp.GetRequiredService<UserProofVerifier>());
+
+        // Workload login (the store registers IWorkloadProfileStore).
+        services.TryAddSingleton<WorkloadProfiles>();
+        services.TryAddSingleton<WorkloadLogin>();
+        services.AddHostedService<WorkloadKeyPruneService>();
         return services;
     }
 }

@@ -45,23 +45,56 @@ public sealed class JwtChecks(IssuerKeys keys)
 
     /// <summary>The token's subject claim and expiry when it passes every check against <paramref name="issuer"/>; null otherwise.</summary>
     /// <exception cref="Broker.Core.BrokerOperationException">Unavailable: the issuer's keys could not be fetched.</exception>
-    public async ValueTask<ValidatedAssertion?> ValidateAsync(TrustedIssuer issuer, string token, CancellationToken cancellationToken = default)
+    public async ValueTask<ValidatedAssertion?> ValidateAsync(TrustedIssuer issuer, string token, CancellationToken cancellationToken = default) =>
+        (await CheckAsync(issuer, token, cancellationToken).ConfigureAwait(false)).Validated;
+
+    /// <summary>
+    /// Every check of <see cref="ValidateAsync"/>, with the token's claims when it passes and, when it does not, which
+    /// check failed (for the audit trail only: a client is never told).
+    /// </summary>
+    /// <exception cref="Broker.Core.BrokerOperationException">Unavailable: the issuer's keys could not be fetched.</exception>
+    public async ValueTask<JwtCheckResult> CheckAsync(TrustedIssuer issuer, string token, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(issuer);
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.Length > MaxTokenLength)
+        {
+            return JwtCheckResult.Failed("too_long");
+        }
+
         var result = await ValidateWithAsync(issuer, token, await keys.GetAsync(issuer, false, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException && issuer.JwksUri is not null)
         {
             result = await ValidateWithAsync(issuer, token, await keys.GetAsync(issuer, true, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
-        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt
-            || !jwt.TryGetPayloadValue<string>(issuer.SubjectClaim, out var subject) || string.IsNullOrEmpty(subject))
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
-            return null;
+            return JwtCheckResult.Failed(FailureOf(result.Exception));
         }
 
-        return new ValidatedAssertion(issuer, subject, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        if (!jwt.TryGetPayloadValue<string>(issuer.SubjectClaim, out var subject) || string.IsNullOrEmpty(subject))
+        {
+            return JwtCheckResult.Failed("subject_claim");
+        }
+
+        return new JwtCheckResult(new ValidatedAssertion(issuer, subject, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), jwt, null);
     }
+
+    /// <summary>A short name of the check that failed (never a value from the token).</summary>
+    private static string FailureOf(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "expired",
+        SecurityTokenNotYetValidException => "not_yet_valid",
+        SecurityTokenNoExpirationException => "no_expiry",
+        SecurityTokenInvalidAudienceException => "audience",
+        SecurityTokenInvalidIssuerException => "issuer",
+        SecurityTokenSignatureKeyNotFoundException => "unknown_kid",
+        SecurityTokenInvalidAlgorithmException => "algorithm",
+        SecurityTokenInvalidSignatureException => "signature",
+        SecurityTokenMalformedException => "malformed",
+        _ => "invalid",
+    };
 
     private static Task<TokenValidationResult> ValidateWithAsync(TrustedIssuer issuer, string token, IList<SecurityKey> signingKeys) =>
         Handler.ValidateTokenAsync(token, new TokenValidationParameters

@@ -26,6 +26,16 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
     public async Task<IssuedKey> CreateAsync(Caller caller, CreateKeyRequest request, CancellationToken cancellationToken = default)
     {
         var (tenant, role) = Validate(caller, request);
+        return await IssueAsync(tenant, role, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Issues a key from a request validated before (a workload profile's agent fields, checked by <see cref="Validate"/>
+    /// when the profile was made): hashed and stored like every key, so the gate, grants, limits and revocation apply.
+    /// </summary>
+    public async Task<IssuedKey> IssueAsync(string tenant, Role role, CreateKeyRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var now = time.GetUtcNow();
         var secret = KeySecrets.NewSecret();
         var grants = role == Role.Agent ? new AgentGrants(request.Tokens, request.Sts, request.Subjects ?? SubjectsGrant.Proven, request.Approval) : null;
@@ -325,6 +335,27 @@ public sealed class KeyService(IKeyStore store, KeyAuthenticator authenticator, 
         }
 
         return key;
+    }
+
+    /// <summary>
+    /// Revokes several keys of a tenant (those a deleted workload profile issued) as <see cref="RevokeAsync"/> does each,
+    /// then waits once for every replica: when this returns, none of them works anywhere.
+    /// </summary>
+    public async Task RevokeManyAsync(string tenant, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        foreach (var id in ids)
+        {
+            if (await store.RevokeAsync(tenant, id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } revoked)
+            {
+                authenticator.Invalidate(revoked.Id);
+            }
+        }
+
+        if (ids.Count > 0 && barrier is not null)
+        {
+            await barrier.WaitForReplicasAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<ApiKeyRecord?> RevokeUncheckedAsync(Caller caller, string id, CancellationToken cancellationToken)

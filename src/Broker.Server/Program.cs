@@ -37,6 +37,8 @@ app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
 app.MapIssuersApi();
+app.MapWorkloadProfilesApi();
+app.MapOAuthApi();
 app.MapAuditApi();
 app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");

@@ -35,6 +35,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IKeyStore, PostgresKeyStore>();
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
         services.AddSingleton<ITrustedIssuerStore, PostgresTrustedIssuerStore>();
+        services.AddSingleton<IWorkloadProfileStore, PostgresWorkloadProfileStore>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());

@@ -218,7 +218,7 @@ public sealed class RealBroker : ITestBroker
         await call(sideAdmin);
     }
 
-    private HttpClient Admin(Uri? endpoint = null)
+    public HttpClient Admin(Uri? endpoint = null)
     {
         var client = new HttpClient { BaseAddress = endpoint ?? Endpoint, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);

@@ -58,6 +58,8 @@ public abstract class TestStores : IDisposable
 
     public abstract ITrustedIssuerStore TrustedIssuers { get; }
 
+    public abstract IWorkloadProfileStore WorkloadProfiles { get; }
+
     /// <summary>The limiter this store's composition uses (SQLite: in memory, one process; PostgreSQL: shared).</summary>
     public abstract IUsageLimiter Limiter { get; }
 
@@ -83,6 +85,7 @@ internal sealed class PostgresStores : TestStores
         Audit = new PostgresAuditStore(_database);
         SigningKeys = new PostgresSigningKeyStore(_database);
         TrustedIssuers = new PostgresTrustedIssuerStore(_database);
+        WorkloadProfiles = new PostgresWorkloadProfileStore(_database);
         Limiter = new PostgresUsageLimiter(_database);
     }
 
@@ -102,6 +105,8 @@ internal sealed class PostgresStores : TestStores
     public override ISigningKeyStore SigningKeys { get; }
 
     public override ITrustedIssuerStore TrustedIssuers { get; }
+
+    public override IWorkloadProfileStore WorkloadProfiles { get; }
 
     public override IUsageLimiter Limiter { get; }
 
@@ -133,6 +138,7 @@ internal sealed class SqliteStores : TestStores
         Audit = new SqliteAuditStore(database);
         SigningKeys = new SqliteSigningKeyStore(database);
         TrustedIssuers = new SqliteTrustedIssuerStore(database);
+        WorkloadProfiles = new SqliteWorkloadProfileStore(database);
         Limiter = new InMemoryUsageLimiter(TimeProvider.System);
     }
 
@@ -147,6 +153,8 @@ internal sealed class SqliteStores : TestStores
     public override ISigningKeyStore SigningKeys { get; }
 
     public override ITrustedIssuerStore TrustedIssuers { get; }
+
+    public override IWorkloadProfileStore WorkloadProfiles { get; }
 
     public override IUsageLimiter Limiter { get; }
 

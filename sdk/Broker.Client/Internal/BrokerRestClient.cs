@@ -19,14 +19,25 @@ internal sealed class BrokerRestClient : IDisposable
     private static readonly Dictionary<string, string> EmptyHeaders = new(StringComparer.Ordinal);
 
     private readonly HttpClient _http;
-    private readonly BrokerKeyCredential _credential;
+    private readonly BrokerKeyCredential? _credential;
+    private readonly WorkloadSession? _session;
+    private readonly string? _workloadTokenPath;
+    private readonly string? _workloadProfile;
     private readonly SecretRedactor _redactor;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeProvider _time;
 
-    public BrokerRestClient(BrokerClientOptions options, BrokerKeyCredential credential, SecretRedactor redactor)
+    /// <summary>A client for the options' endpoint; <paramref name="credential"/> null: log in with the options' workload token file and profile.</summary>
+    public BrokerRestClient(BrokerClientOptions options, BrokerKeyCredential? credential, SecretRedactor redactor)
     {
         _credential = credential;
+        if (credential is null)
+        {
+            _workloadTokenPath = options.WorkloadTokenPath;
+            _workloadProfile = options.WorkloadProfile;
+            _session = new WorkloadSession(LoginAsync, options.TimeProvider);
+        }
+
         _redactor = redactor;
         _requestTimeout = options.RequestTimeout;
         _time = options.TimeProvider;
@@ -82,24 +93,29 @@ internal sealed class BrokerRestClient : IDisposable
     }
 
     /// <summary><c>GET /v1/agent/credentials/{name}?subject=</c>.</summary>
-    public async Task<CredentialDto> GetCredentialAsync(string name, string subject, CancellationToken cancellationToken)
+    public Task<CredentialDto> GetCredentialAsync(string name, string subject, CancellationToken cancellationToken)
+        => GetCredentialAsync(name, subject, null, cancellationToken);
+
+    /// <summary><c>GET /v1/agent/credentials/{name}?subject=</c> with proof of that user.</summary>
+    public async Task<CredentialDto> GetCredentialAsync(string name, string subject, UserProof? proof, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{FeedPath}/{Uri.EscapeDataString(name)}?subject={Uri.EscapeDataString(subject)}");
+        AddProof(request, proof);
         using var response = await SendAsync(request, _requestTimeout, name, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<CredentialDto>(response, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><c>POST /v1/tokens</c>.</summary>
     public Task<TokenDto> MintTokenAsync(TokenRequestDto body, CancellationToken cancellationToken)
-        => PostAsync<TokenRequestDto, TokenDto>("v1/tokens", body, cancellationToken);
+        => PostAsync<TokenRequestDto, TokenDto>("v1/tokens", body, body.UserProof, cancellationToken);
 
     /// <summary><c>POST /v1/sts</c>.</summary>
     public Task<StsDto> MintStsAsync(StsRequestDto body, CancellationToken cancellationToken)
-        => PostAsync<StsRequestDto, StsDto>("v1/sts", body, cancellationToken);
+        => PostAsync<StsRequestDto, StsDto>("v1/sts", body, body.UserProof, cancellationToken);
 
     /// <summary><c>POST /v1/inbound/verify</c>.</summary>
     public Task<VerifyDto> VerifyInboundKeyAsync(VerifyRequestDto body, CancellationToken cancellationToken)
-        => PostAsync<VerifyRequestDto, VerifyDto>("v1/inbound/verify", body, cancellationToken);
+        => PostAsync<VerifyRequestDto, VerifyDto>("v1/inbound/verify", body, null, cancellationToken);
 
     /// <summary>
     /// Any route: <paramref name="body"/> as JSON (none when null), extra headers, the answer's body read as
@@ -132,9 +148,18 @@ internal sealed class BrokerRestClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    private static void AddProof(HttpRequestMessage request, UserProof? proof)
+    {
+        if (proof is not null)
+        {
+            request.Headers.TryAddWithoutValidation(proof.Header, proof.Value);
+        }
+    }
+
+    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, UserProof? proof, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Wire.Json) };
+        AddProof(request, proof);
         using var response = await SendAsync(request, _requestTimeout, credentialName: null, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<TResponse>(response, cancellationToken).ConfigureAwait(false);
     }
@@ -142,8 +167,9 @@ internal sealed class BrokerRestClient : IDisposable
     /// <summary>Sends with the current agent key; returns a success or 304 answer with its body buffered, throws for anything else.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, TimeSpan timeout, string? credentialName, CancellationToken cancellationToken)
     {
-        // Read at every request, so a BrokerKeyCredential.Update applies to the very next one.
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _credential.Key);
+        // Read at every request, so a BrokerKeyCredential.Update (or a renewed login) applies to the very next one.
+        var key = _session is null ? _credential!.Key : await _session.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using var timeoutCts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
         HttpResponseMessage response;
@@ -163,6 +189,11 @@ internal sealed class BrokerRestClient : IDisposable
         if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
         {
             return response;
+        }
+
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            _session?.Invalidate(key);
         }
 
         using (response)
@@ -186,7 +217,74 @@ internal sealed class BrokerRestClient : IDisposable
 
     private string Sanitize(string text)
     {
-        var key = _credential.Key;
-        return _redactor.Redact(text.Contains(key, StringComparison.Ordinal) ? text.Replace(key, "***", StringComparison.Ordinal) : text);
+        var key = _credential?.Key ?? _session?.CurrentToken;
+        return _redactor.Redact(key is not null && text.Contains(key, StringComparison.Ordinal) ? text.Replace(key, "***", StringComparison.Ordinal) : text);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/oauth/token</c> (RFC 8693): the workload token file, read again at every login (Kubernetes rotates
+    /// projected tokens), exchanged for an access token. No key is sent.
+    /// </summary>
+    /// <exception cref="BrokerException">The file could not be read (0), the broker refused (400, with the RFC 6749 error code as <see cref="BrokerException.ErrorCode"/>) or could not be reached (0).</exception>
+    private async Task<(string Token, TimeSpan Lifetime)> LoginAsync(CancellationToken cancellationToken)
+    {
+        string subjectToken;
+        try
+        {
+            subjectToken = (await File.ReadAllTextAsync(_workloadTokenPath!, cancellationToken).ConfigureAwait(false)).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BrokerException($"The workload token file could not be read ({ex.GetType().Name}).", 0, null, ex);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(
+            [
+                new("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+                new("subject_token", subjectToken),
+                new("subject_token_type", "urn:ietf:params:oauth:token-type:jwt"),
+                new("resource", _workloadProfile!),
+            ]),
+        };
+        using var timeoutCts = new CancellationTokenSource(_requestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BrokerException($"The broker did not answer the workload login within {_requestTimeout.TotalSeconds:0.#} s.", 0, null, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new BrokerException($"The broker at {Endpoint} could not be reached ({BrokerErrors.Describe(ex)}).", 0, null, ex);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var error = (await ReadAsync<OAuthErrorDto>(response, cancellationToken).ConfigureAwait(false)).Error ?? "invalid_request";
+                throw new BrokerException($"The broker refused the workload login for profile '{_workloadProfile}' ({error}).", 400, error);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await BrokerErrors.FromResponseAsync(response, null, _redactor.Redact, cancellationToken).ConfigureAwait(false);
+            }
+
+            var answer = await ReadAsync<OAuthTokenDto>(response, cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(answer.AccessToken) || answer.ExpiresIn <= 0)
+            {
+                throw BrokerErrors.Unreadable((int)response.StatusCode);
+            }
+
+            _redactor.Add("broker:workload-access-token", answer.AccessToken);
+            return (answer.AccessToken, TimeSpan.FromSeconds(answer.ExpiresIn));
+        }
     }
 }

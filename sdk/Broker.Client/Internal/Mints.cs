@@ -12,6 +12,7 @@ internal static class Mints
         Scopes = request.Scopes is { Count: > 0 } s ? s : null,
         TtlSeconds = request.Ttl is TimeSpan ttl ? (int)Math.Ceiling(ttl.TotalSeconds) : null,
         OnBehalfOf = request.OnBehalfOf,
+        UserProof = request.UserProof,
     };
 
     public static BrokerToken ToModel(TokenDto dto) => new(dto.Token, dto.TokenType ?? "Bearer", dto.ExpiresAt, dto.Jti ?? string.Empty);
@@ -46,6 +47,7 @@ internal static class Mints
             DurationSeconds = request.Duration is TimeSpan d ? (int)Math.Ceiling(d.TotalSeconds) : null,
             Policy = policy,
             OnBehalfOf = request.OnBehalfOf,
+            UserProof = request.UserProof,
         };
     }
 

@@ -36,6 +36,10 @@ internal sealed class TokenRequestDto
     public IList<string>? Scopes { get; set; }
     public int? TtlSeconds { get; set; }
     public string? OnBehalfOf { get; set; }
+
+    /// <summary>Sent as a header, never in the body.</summary>
+    [JsonIgnore]
+    public UserProof? UserProof { get; set; }
 }
 
 internal sealed class TokenDto
@@ -54,6 +58,10 @@ internal sealed class StsRequestDto
     public int? DurationSeconds { get; set; }
     public JsonElement? Policy { get; set; }
     public string? OnBehalfOf { get; set; }
+
+    /// <summary>Sent as a header, never in the body.</summary>
+    [JsonIgnore]
+    public UserProof? UserProof { get; set; }
 }
 
 internal sealed class StsDto
@@ -93,4 +101,21 @@ internal sealed class DiskCacheDto
     public string? Cursor { get; set; }
     public List<CredentialDto> Credentials { get; set; } = new();
     public DateTimeOffset SavedAt { get; set; }
+}
+
+/// <summary>RFC 8693 §2.2.1 (the fields the client uses).</summary>
+internal sealed class OAuthTokenDto
+{
+    [JsonPropertyName("access_token")]
+    public string? AccessToken { get; set; }
+
+    [JsonPropertyName("expires_in")]
+    public int ExpiresIn { get; set; }
+}
+
+/// <summary>RFC 6749 §5.2.</summary>
+internal sealed class OAuthErrorDto
+{
+    [JsonPropertyName("error")]
+    public string? Error { get; set; }
 }

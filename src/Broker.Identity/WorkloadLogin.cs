@@ -1,0 +1,187 @@
+using Broker.Audit;
+using Broker.Core;
+using Broker.Keys;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Broker.Identity;
+
+/// <summary>
+/// Workload login (API.md v1.1): a workload's JWT from a trusted <c>workloads</c> issuer, exchanged (RFC 8693) for an
+/// access token that is a real agent key: hashed and stored like every key, named after the token's subject, with the
+/// profile's agent fields, expiring after the profile's TTL. The gate, grants, rate limits and revocation of keys
+/// therefore apply to it unchanged. Every refusal of a token is the same <c>invalid_grant</c>; which check failed
+/// goes to the audit record (<c>workload.login</c>) only. The JWT and the access token are never recorded.
+/// </summary>
+public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry issuers, JwtChecks jwts, KeyService keys, AuditTrail audit, TimeProvider time)
+{
+    public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
+    public const string JwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
+    public const string IdTokenType = "urn:ietf:params:oauth:token-type:id_token";
+
+    /// <summary>The <c>issued_token_type</c> of the answer: a broker key, used as a bearer token.</summary>
+    public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+
+    /// <summary>Exchanges a workload's JWT for an access token.</summary>
+    /// <exception cref="BrokerOperationException">Unavailable: the issuer's keys could not be fetched (recorded as error).</exception>
+    /// <exception cref="AuditUnavailableException">The login could not be recorded: no key was issued.</exception>
+    public async Task<WorkloadLoginResult> ExchangeAsync(AuditContext context, WorkloadLoginRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var target = "profile=" + AuditTrail.Bounded(request.Resource);
+        if (string.IsNullOrEmpty(request.GrantType))
+        {
+            return await RefuseAsync(context, Tenants.Default, target, WorkloadLoginResult.InvalidRequest, "grant_type").ConfigureAwait(false);
+        }
+
+        if (request.GrantType != TokenExchange)
+        {
+            return await RefuseAsync(context, Tenants.Default, target, WorkloadLoginResult.UnsupportedGrantType, "grant_type").ConfigureAwait(false);
+        }
+
+        if (string.IsNullOrEmpty(request.SubjectToken) || string.IsNullOrEmpty(request.Resource) || request.SubjectTokenType is not (JwtTokenType or IdTokenType))
+        {
+            return await RefuseAsync(context, Tenants.Default, target, WorkloadLoginResult.InvalidRequest, "parameters").ConfigureAwait(false);
+        }
+
+        if (request.SubjectToken.Length > JwtChecks.MaxTokenLength)
+        {
+            return await InvalidGrantAsync(context, Tenants.Default, target, "too_long").ConfigureAwait(false);
+        }
+
+        var candidates = await FindProfilesAsync(request.Resource, cancellationToken).ConfigureAwait(false);
+        if (candidates.Count == 0)
+        {
+            return await InvalidGrantAsync(context, Tenants.Default, target, "profile").ConfigureAwait(false);
+        }
+
+        var matched = new List<(WorkloadProfile Profile, string Subject)>();
+        string? failure = null;
+        foreach (var profile in candidates)
+        {
+            string? subject;
+            string why;
+            try
+            {
+                (subject, why) = await MatchAsync(profile, request.SubjectToken, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Unavailable)
+            {
+                // The issuer's keys could not be fetched: not the token's fault, and not a silent invalid_grant (503).
+                await audit.RecordAsync(context, profile.Tenant, AuditActions.WorkloadLogin, target, AuditOutcomes.Error, AuditReason.Unavailable).ConfigureAwait(false);
+                throw;
+            }
+
+            if (subject is not null)
+            {
+                matched.Add((profile, subject));
+            }
+            else
+            {
+                failure ??= why;
+            }
+        }
+
+        if (matched.Count != 1)
+        {
+            // None: the first profile's failure (its tenant's trail); several tenants' profiles of that name: refuse rather than pick.
+            var tenant = matched.Count == 0 ? candidates[0].Tenant : Tenants.Default;
+            return await InvalidGrantAsync(context, tenant, target, matched.Count == 0 ? failure! : "ambiguous").ConfigureAwait(false);
+        }
+
+        return await IssueAsync(context, matched[0].Profile, matched[0].Subject, target).ConfigureAwait(false);
+    }
+
+    /// <summary>The profiles a <c>resource</c> names: <c>name</c> in any tenant, or <c>tenant/name</c>.</summary>
+    private async Task<IReadOnlyList<WorkloadProfile>> FindProfilesAsync(string resource, CancellationToken cancellationToken)
+    {
+        var slash = resource.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return Names.IsValidCredentialName(resource) ? await profiles.FindAsync(resource, cancellationToken).ConfigureAwait(false) : [];
+        }
+
+        var (tenant, name) = (resource[..slash], resource[(slash + 1)..]);
+        return Names.IsValidTenant(tenant) && Names.IsValidCredentialName(name)
+            && await profiles.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false) is { } profile ? [profile] : [];
+    }
+
+    /// <summary>The token's subject when it passes every check of the profile; otherwise the name of the check that failed.</summary>
+    private async Task<(string? Subject, string Failure)> MatchAsync(WorkloadProfile profile, string token, CancellationToken cancellationToken)
+    {
+        var trusted = await issuers.TrustedAsync(profile.Tenant, IssuerUses.Workloads, cancellationToken).ConfigureAwait(false);
+        if (trusted.FirstOrDefault(i => i.Name == profile.Issuer) is not { } issuer)
+        {
+            return (null, "issuer_not_trusted");
+        }
+
+        if (JwtChecks.PeekIssuer(token) is not { } iss)
+        {
+            return (null, token.Length > JwtChecks.MaxTokenLength ? "too_long" : "malformed");
+        }
+
+        if (!string.Equals(iss, issuer.Issuer, StringComparison.Ordinal))
+        {
+            return (null, "issuer");
+        }
+
+        var checkedToken = await jwts.CheckAsync(issuer, token, cancellationToken).ConfigureAwait(false);
+        if (checkedToken.Validated is not { } validated)
+        {
+            return (null, checkedToken.Failure ?? "invalid");
+        }
+
+        if (!WildcardPattern.IsMatch(profile.SubjectPattern, validated.Subject))
+        {
+            return (null, "subject");
+        }
+
+        foreach (var (claim, pattern) in profile.Claims)
+        {
+            if (!ClaimMatches(checkedToken.Token!, claim, pattern))
+            {
+                return (null, "claim:" + claim);
+            }
+        }
+
+        // The access token is a key named after the subject.
+        return Names.IsValidKeyName(validated.Subject) ? (validated.Subject, "") : (null, "subject_name");
+    }
+
+    /// <summary>A top-level claim whose value (a string, number or boolean; for an array, any element) matches the pattern; objects never do.</summary>
+    private static bool ClaimMatches(JsonWebToken token, string claim, string pattern) =>
+        token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
+            && WildcardPattern.IsMatch(pattern, c.Value));
+
+    private async Task<WorkloadLoginResult> IssueAsync(AuditContext context, WorkloadProfile profile, string subject, string target)
+    {
+        var expiresAt = time.GetUtcNow().AddSeconds(profile.TtlSeconds);
+        var reason = new AuditReason().Add("subject", AuditTrail.Bounded(subject)).Add("ttl", profile.TtlSeconds).ToString();
+
+        // Fail closed: the key exists only once the login's record is durable. A profile deleted meanwhile takes the key with it.
+        var issued = await audit.ChangeAsync(context, profile.Tenant, AuditActions.WorkloadLogin, target, reason, async ct =>
+        {
+            var key = await keys.IssueAsync(profile.Tenant, Role.Agent, WorkloadProfiles.KeyRequestOf(profile.Key, profile.Tenant, subject, expiresAt), ct).ConfigureAwait(false);
+            if (await profiles.AddKeyAsync(profile.Id, key.Key.Id, expiresAt, ct).ConfigureAwait(false))
+            {
+                return key;
+            }
+
+            await keys.RevokeManyAsync(profile.Tenant, [key.Key.Id], ct).ConfigureAwait(false);
+            return null;
+        }, key => key is null ? "profile_deleted" : null).ConfigureAwait(false);
+
+        return issued is null
+            ? WorkloadLoginResult.Failed(WorkloadLoginResult.InvalidGrant)
+            : new WorkloadLoginResult(issued.Secret, profile.TtlSeconds, null);
+    }
+
+    private Task<WorkloadLoginResult> InvalidGrantAsync(AuditContext context, string tenant, string target, string why) =>
+        RefuseAsync(context, tenant, target, WorkloadLoginResult.InvalidGrant, why);
+
+    private async Task<WorkloadLoginResult> RefuseAsync(AuditContext context, string tenant, string target, string error, string why)
+    {
+        await audit.RecordAsync(context, tenant, AuditActions.WorkloadLogin, target, AuditOutcomes.Denied, new AuditReason(error).Add("check", why).ToString()).ConfigureAwait(false);
+        return WorkloadLoginResult.Failed(error);
+    }
+}

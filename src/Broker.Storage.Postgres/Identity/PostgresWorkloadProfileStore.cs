@@ -1,0 +1,5 @@
+using Broker.Storage.Identity;
+
+namespace Broker.Storage.Postgres.Identity;
+
+public sealed class PostgresWorkloadProfileStore(PostgresDatabase database) : SqlWorkloadProfileStore(new PostgresDialect(database));

@@ -1,0 +1,5 @@
+using Broker.Storage.Identity;
+
+namespace Broker.Storage.Sqlite.Identity;
+
+public sealed class SqliteWorkloadProfileStore(SqliteDatabase database) : SqlWorkloadProfileStore(new SqliteDialect(database));
