@@ -30,4 +30,10 @@ public static class AuditActions
     /// <summary>A trusted issuer registered or removed (API.md v1.1 "Acting for a user").</summary>
     public const string IssuerCreate = "issuer.create";
     public const string IssuerDelete = "issuer.delete";
+
+    /// <summary>Human approval (API.md v1.1 "Approvals"): a request held for a decision, the decisions, and the one use of an approval.</summary>
+    public const string ApprovalRequest = "approval.request";
+    public const string ApprovalApprove = "approval.approve";
+    public const string ApprovalDeny = "approval.deny";
+    public const string ApprovalConsume = "approval.consume";
 }

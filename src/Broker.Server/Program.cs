@@ -37,6 +37,7 @@ app.MapKeysApi();
 app.MapInboundApi();
 app.MapTokensApi();
 app.MapIssuersApi();
+app.MapApprovalsApi();
 app.MapAuditApi();
 app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");

@@ -35,6 +35,8 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IKeyStore, PostgresKeyStore>();
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
         services.AddSingleton<ITrustedIssuerStore, PostgresTrustedIssuerStore>();
+        services.AddSingleton<Broker.Approvals.IApprovalStore, Broker.Storage.Postgres.Approvals.PostgresApprovalStore>();
+        services.AddHostedService<Broker.Storage.Postgres.Approvals.PostgresApprovalListener>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());

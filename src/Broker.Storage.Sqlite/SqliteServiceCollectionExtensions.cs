@@ -33,6 +33,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IKeyStore, SqliteKeyStore>();
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<ITrustedIssuerStore, SqliteTrustedIssuerStore>();
+        services.AddSingleton<Broker.Approvals.IApprovalStore, Broker.Storage.Sqlite.Approvals.SqliteApprovalStore>();
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<SqliteAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
