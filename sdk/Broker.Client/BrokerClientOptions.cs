@@ -44,6 +44,12 @@ public class BrokerClientOptions
     /// <summary>How long one non-long-poll request may take. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a request that needs a human's approval (a mint or read the key's <c>approval</c> grant names) waits
+    /// for the decision inside the call before it throws <see cref="ApprovalException"/> (<see cref="ApprovalOutcome.TimedOut"/>). Default 10 minutes.
+    /// </summary>
+    public TimeSpan ApprovalTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Directory of the encrypted disk cache; null turns it off.</summary>
     public string? CacheDirectory { get; set; }
 

@@ -35,4 +35,9 @@ public static class AuditActions
     public const string WorkloadProfileCreate = "workload_profile.create";
     public const string WorkloadProfileDelete = "workload_profile.delete";
     public const string WorkloadLogin = "workload.login";
+    /// <summary>Human approval (API.md v1.1 "Approvals"): a request held for a decision, the decisions, and the one use of an approval.</summary>
+    public const string ApprovalRequest = "approval.request";
+    public const string ApprovalApprove = "approval.approve";
+    public const string ApprovalDeny = "approval.deny";
+    public const string ApprovalConsume = "approval.consume";
 }

@@ -28,6 +28,12 @@ public sealed record Caller(
     /// </summary>
     public string? ProvenUser { get; init; }
 
+    /// <summary>
+    /// The id of the human approval this request carries, already consumed for exactly this request (set by the use
+    /// case, for this request only): what the key's <c>approval</c> grant names may then be carried out.
+    /// </summary>
+    public string? ApprovalId { get; init; }
+
     /// <summary>Whether this request proved it acts for <paramref name="user"/>.</summary>
     public bool HasProven(string? user) => user is not null && ProvenUser is not null && string.Equals(ProvenUser, user, StringComparison.Ordinal);
 }

@@ -7,4 +7,7 @@ public enum Role
     Responder,
     Agent,
     Caller,
+
+    /// <summary>Decides requests that wait for a human (API.md v1.1 "Approvals"); admins may too.</summary>
+    Approver,
 }

@@ -1,3 +1,4 @@
+using Broker.Approvals;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Core.Grants;
@@ -9,9 +10,12 @@ namespace Broker.Credentials;
 /// What an agent reads, as one use case per route: it authorizes (the key's patterns), waits (long-poll woken by the
 /// in-process change signal, never by re-reading the store per waiter, and ended by a revoke of the key), decrypts,
 /// and records every value served before it leaves (fail closed, one shared commit). The host only binds and maps.
+/// A credential the key's <c>approval</c> grant names is never in the feed, and is read only with a human's approval
+/// (<paramref name="approvals"/>; without it such a read is refused).
 /// </summary>
 public sealed class AgentCredentialFeed(
-    CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null, IUserProofs? proofs = null)
+    CredentialService credentials, AuditTrail audit, LongPollLimiter longPolls, TimeProvider time, IHostApplicationLifetime? lifetime = null, IUserProofs? proofs = null,
+    ApprovalDesk? approvals = null)
 {
     /// <summary>Rule name of a read the key's credential patterns do not allow.</summary>
     public const string PatternRule = GrantRules.CredentialPattern;
@@ -103,7 +107,15 @@ public sealed class AgentCredentialFeed(
     /// <exception cref="ValidationException">The name or subject is invalid.</exception>
     /// <exception cref="BrokerOperationException">Forbidden (<see cref="PatternRule"/>, <c>subject_unproven</c>); NotFound. Recorded as denied, with how the user was proven.</exception>
     /// <exception cref="AuditUnavailableException">The read could not be recorded: nothing is served (503).</exception>
-    public async Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, UserProof? proof, CancellationToken cancellationToken = default)
+    public Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, UserProof? proof, CancellationToken cancellationToken = default) =>
+        ReadOneAsync(context, name, subject, proof, null, cancellationToken);
+
+    /// <summary>One credential's value; <paramref name="approvalId"/>: the human approval this repeated read carries (used once).</summary>
+    /// <exception cref="ValidationException">The name or subject is invalid.</exception>
+    /// <exception cref="BrokerOperationException">Forbidden (a grant's rule, or the approval's); NotFound. Recorded as denied.</exception>
+    /// <exception cref="ApprovalPendingException">The read waits for a human (recorded as <c>approval.request</c>); nothing was read.</exception>
+    /// <exception cref="AuditUnavailableException">The read could not be recorded: nothing is served (503).</exception>
+    public async Task<CredentialValue> ReadOneAsync(AuditContext context, string name, string? subject, UserProof? proof, string? approvalId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var caller = context.RequireCaller();
@@ -117,8 +129,20 @@ public sealed class AgentCredentialFeed(
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, subject, proof, cancellationToken).ConfigureAwait(false);
             GrantPolicy.DemandCredentialUse(caller, name);
             GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: caller.HasProven(subject));
+            if (approvalId is not null)
+            {
+                var approved = approvals is null
+                    ? throw GrantRules.Refuse(GrantRules.ApprovalUnknown, "approvals are not enabled on this broker.")
+                    : await approvals.ConsumeAsync(context, approvalId, ApprovalAsk.ForCredential(name, NullIfEmpty(subject)), cancellationToken).ConfigureAwait(false);
+                caller = caller with { ApprovalId = approved.Id };
+            }
+
             GrantPolicy.DemandNoApproval(caller, credential: name);
             value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GrantRefusedException held) when (held.Rule == GrantRules.ApprovalRequired && approvals is not null)
+        {
+            throw new ApprovalPendingException(await approvals.RequestAsync(context, ApprovalAsk.ForCredential(name, NullIfEmpty(subject)), cancellationToken).ConfigureAwait(false));
         }
         catch (BrokerOperationException refused) when (refused is GrantRefusedException || proven is null && !string.IsNullOrEmpty(subject))
         {
@@ -137,6 +161,8 @@ public sealed class AgentCredentialFeed(
         await audit.RecordReadAsync(context, target, value.Version, value.Value, proven?.AuditText).ConfigureAwait(false);
         return value;
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The record's target of a credential, with its subject when it has one.</summary>
     public static string Target(string name, string? subject) => string.IsNullOrEmpty(subject) ? name : name + "?subject=" + subject;
@@ -167,6 +193,7 @@ public sealed class AgentCredentialFeed(
         public bool Empty => Changed.Count == 0 && Removed.Count == 0;
 
         public static View Of(Caller caller, CredentialChanges changes) =>
-            new(changes.Changed.Where(c => c.AgentAccess == CredentialAccess.Read && caller.MayReadCredential(c.Name)).ToArray(), changes.Removed.Where(caller.MayReadCredential).ToArray());
+            new(changes.Changed.Where(c => c.AgentAccess == CredentialAccess.Read && caller.MayReadCredential(c.Name) && !GrantPolicy.NeedsApproval(caller, credential: c.Name)).ToArray(),
+                changes.Removed.Where(caller.MayReadCredential).ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using Broker.Approvals;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Core.Grants;
@@ -9,9 +10,11 @@ namespace Broker.Minting;
 /// <summary>
 /// Just-in-time credentials as use cases that record themselves: every mint, allowed or refused, is one audit record
 /// that says what was asked for or given (never key material), and a minted credential leaves only once its record is
-/// durable (fail closed).
+/// durable (fail closed). A mint the key's <c>approval</c> grant names is held for a human (<see cref="ApprovalPendingException"/>)
+/// and carried out when repeated with the approval, once, narrowed as approved; without <paramref name="approvals"/>
+/// such a mint is refused (fail closed).
 /// </summary>
-public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail audit, IUserProofs? proofs = null)
+public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail audit, IUserProofs? proofs = null, ApprovalDesk? approvals = null)
 {
     /// <summary>Mints a token for <paramref name="context"/>'s agent key.</summary>
     /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
@@ -24,7 +27,15 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
     /// <exception cref="BrokerOperationException">Refused (recorded with the rule as its reason, and how the user was proven).</exception>
     /// <exception cref="AuditUnavailableException">The mint could not be recorded; the token is not given out.</exception>
-    public async Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, UserProof? proof, CancellationToken cancellationToken = default)
+    public Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, UserProof? proof, CancellationToken cancellationToken = default) =>
+        MintTokenAsync(context, request, proof, null, cancellationToken);
+
+    /// <summary>Mints a token; <paramref name="approvalId"/>: the human approval this repeated request carries (used once, narrowed as approved).</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused (recorded with the rule as its reason: a grant's, or the approval's).</exception>
+    /// <exception cref="ApprovalPendingException">The request waits for a human (recorded as <c>approval.request</c>); nothing was minted.</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the token is not given out.</exception>
+    public async Task<TokenResult> MintTokenAsync(AuditContext context, MintTokenRequest request, UserProof? proof, string? approvalId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
@@ -35,7 +46,18 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
         try
         {
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+            if (approvalId is not null)
+            {
+                var approved = await ConsumeAsync(context, approvalId, TokenAsk(request), cancellationToken).ConfigureAwait(false);
+                caller = caller with { ApprovalId = approved.Id };
+                request = request with { TtlSeconds = approved.GrantedLifetimeSeconds ?? request.TtlSeconds, Scopes = approved.GrantedScopes ?? request.Scopes };
+            }
+
             token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GrantRefusedException ex) when (ex.Rule == GrantRules.ApprovalRequired && approvals is not null)
+        {
+            throw new ApprovalPendingException(await approvals.RequestAsync(context, TokenAsk(request), cancellationToken).ConfigureAwait(false));
         }
         catch (BrokerOperationException ex)
         {
@@ -59,7 +81,15 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
     /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
     /// <exception cref="BrokerOperationException">Refused, or STS failed (recorded, with how the user was proven).</exception>
     /// <exception cref="AuditUnavailableException">The mint could not be recorded; the credentials are not given out.</exception>
-    public async Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, UserProof? proof, CancellationToken cancellationToken = default)
+    public Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, UserProof? proof, CancellationToken cancellationToken = default) =>
+        MintStsAsync(context, request, proof, null, cancellationToken);
+
+    /// <summary>STS session credentials; <paramref name="approvalId"/>: the human approval this repeated request carries (used once, narrowed as approved).</summary>
+    /// <exception cref="ValidationException">A field is invalid (recorded).</exception>
+    /// <exception cref="BrokerOperationException">Refused, or STS failed (recorded). An approval is used up even when STS then fails.</exception>
+    /// <exception cref="ApprovalPendingException">The request waits for a human (recorded as <c>approval.request</c>); nothing was minted.</exception>
+    /// <exception cref="AuditUnavailableException">The mint could not be recorded; the credentials are not given out.</exception>
+    public async Task<StsResult> MintStsAsync(AuditContext context, StsRequest request, UserProof? proof, string? approvalId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
@@ -70,7 +100,18 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
         try
         {
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+            if (approvalId is not null)
+            {
+                var approved = await ConsumeAsync(context, approvalId, StsAsk(request, null), cancellationToken).ConfigureAwait(false);
+                caller = caller with { ApprovalId = approved.Id };
+                request = request with { DurationSeconds = approved.GrantedLifetimeSeconds ?? request.DurationSeconds };
+            }
+
             result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GrantRefusedException ex) when (ex.Rule == GrantRules.ApprovalRequired && approvals is not null)
+        {
+            throw new ApprovalPendingException(await approvals.RequestAsync(context, StsAsk(request, ex.Matched), cancellationToken).ConfigureAwait(false));
         }
         catch (BrokerOperationException ex)
         {
@@ -80,6 +121,24 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
 
         await audit.RecordAsync(context, AuditActions.StsMint, target, AuditOutcomes.Allowed, StsReason(new AuditReason(), request, null, result, proven).ToString()).ConfigureAwait(false);
         return result;
+    }
+
+    private Task<Approval> ConsumeAsync(AuditContext context, string approvalId, ApprovalAsk ask, CancellationToken cancellationToken) =>
+        approvals?.ConsumeAsync(context, approvalId, ask, cancellationToken)
+        ?? throw GrantRules.Refuse(GrantRules.ApprovalUnknown, "approvals are not enabled on this broker.");
+
+    /// <summary>What a token request binds an approval to (the request is valid: it was checked first).</summary>
+    private static ApprovalAsk TokenAsk(MintTokenRequest request)
+    {
+        var ttl = TokenMinter.Validate(request, out var scope);
+        return ApprovalAsk.ForToken(request.Audience!, request.Task!, scope.Length == 0 ? [] : scope.Split(' '), ttl, request.OnBehalfOf);
+    }
+
+    /// <summary>What an STS request binds an approval to; <paramref name="resolvedRole"/> is shown to the approver.</summary>
+    private static ApprovalAsk StsAsk(StsRequest request, string? resolvedRole)
+    {
+        var (duration, policy) = StsMinter.Validate(request);
+        return ApprovalAsk.ForSts(request.Credential!, request.Task!, request.RoleArn, resolvedRole, duration, policy, request.OnBehalfOf);
     }
 
     /// <summary>How the named user was proven (<c>proof=assertion issuer=corp</c>); never the assertion or key itself.</summary>

@@ -39,6 +39,7 @@ app.MapTokensApi();
 app.MapIssuersApi();
 app.MapWorkloadProfilesApi();
 app.MapOAuthApi();
+app.MapApprovalsApi();
 app.MapAuditApi();
 app.MapAuditProofApi();
 app.MapOpenApi("/openapi/v1.json");

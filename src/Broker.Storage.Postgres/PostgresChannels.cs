@@ -11,4 +11,7 @@ public static class PostgresChannels
 
     /// <summary>Payload: the kid of a signing key retired at once; every replica reloads its signing-key view.</summary>
     public const string SigningKeys = "broker_signing_keys";
+
+    /// <summary>Payload: the id of an approval just decided; every replica wakes the requests waiting on it.</summary>
+    public const string Approvals = "broker_approvals";
 }

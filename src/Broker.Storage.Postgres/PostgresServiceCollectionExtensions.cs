@@ -1,3 +1,4 @@
+using Broker.Approvals;
 using Broker.Audit;
 using Broker.Credentials;
 using Broker.Identity;
@@ -5,6 +6,7 @@ using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Storage;
 using Broker.Storage.Postgres;
+using Broker.Storage.Postgres.Approvals;
 using Broker.Storage.Postgres.Audit;
 using Broker.Storage.Postgres.Credentials;
 using Broker.Storage.Postgres.Identity;
@@ -36,6 +38,8 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<ISigningKeyStore, PostgresSigningKeyStore>();
         services.AddSingleton<ITrustedIssuerStore, PostgresTrustedIssuerStore>();
         services.AddSingleton<IWorkloadProfileStore, PostgresWorkloadProfileStore>();
+        services.AddSingleton<IApprovalStore, PostgresApprovalStore>();
+        services.AddHostedService<PostgresApprovalListener>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());

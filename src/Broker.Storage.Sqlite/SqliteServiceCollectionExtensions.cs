@@ -1,3 +1,4 @@
+using Broker.Approvals;
 using Broker.Audit;
 using Broker.Credentials;
 using Broker.Identity;
@@ -5,6 +6,7 @@ using Broker.Keys;
 using Broker.Minting.Signing;
 using Broker.Storage;
 using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Approvals;
 using Broker.Storage.Sqlite.Audit;
 using Broker.Storage.Sqlite.Credentials;
 using Broker.Storage.Sqlite.Identity;
@@ -34,6 +36,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<ISigningKeyStore, SqliteSigningKeyStore>();
         services.AddSingleton<ITrustedIssuerStore, SqliteTrustedIssuerStore>();
         services.AddSingleton<IWorkloadProfileStore, SqliteWorkloadProfileStore>();
+        services.AddSingleton<IApprovalStore, SqliteApprovalStore>();
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<SqliteAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());

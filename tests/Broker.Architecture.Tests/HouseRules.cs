@@ -27,6 +27,7 @@ public static class HouseRules
         ["Broker.Minting"] = HouseRole.Capability,
         ["Broker.Audit"] = HouseRole.Capability,
         ["Broker.Identity"] = HouseRole.Capability,
+        ["Broker.Approvals"] = HouseRole.Capability,
         ["Broker.Storage"] = HouseRole.Store,
         ["Broker.Storage.Sqlite"] = HouseRole.Store,
         ["Broker.Storage.Postgres"] = HouseRole.Store,

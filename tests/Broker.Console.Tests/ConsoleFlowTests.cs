@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -235,13 +236,47 @@ public sealed class ConsoleFlowTests(Chromium chromium) : IDisposable
     }
 
     [ChromiumFact]
-    public async Task Approvals_WithoutTheRoute_ShowsNotAvailable()
+    public async Task Approvals_AnApproverSeesThePendingRequest_ApprovesOne_DeniesAnother()
     {
-        await using var session = await ConsoleSession.OpenAsync(chromium, _broker);
-        await session.SignInAndWaitAsync(ConsoleBroker.AdminKey);
-        await session.GoToAsync("approvals");
+        var agent = await _broker.CreateKeyAsync(new
+        {
+            name = "pay-agent", role = "agent", tokens = new { audiences = new[] { "*" }, scopes = new[] { "*" } },
+            approval = new { scopes = new[] { "payments:*" } },
+        });
+        var approver = await _broker.CreateKeyAsync(new { name = "alice", role = "approver" });
+        using var asAgent = _broker.Client(agent.Key);
+        async Task<string> HeldAsync(string task)
+        {
+            using var held = await asAgent.PostAsJsonAsync("/v1/tokens", new { audience = "https://pay.example", task, scopes = new[] { "payments:write" } });
+            Assert.Equal(HttpStatusCode.Accepted, held.StatusCode);
+            return System.Text.Json.Nodes.JsonNode.Parse(await held.Content.ReadAsStringAsync())!["approvalId"]!.GetValue<string>();
+        }
 
-        await Expect(session.Page.Locator("#approvals-list")).ToContainTextAsync("not available");
+        var first = await HeldAsync("refund-1");
+        var second = await HeldAsync("refund-2");
+        await using var session = await ConsoleSession.OpenAsync(chromium, _broker);
+        await session.SignInAsync(approver.Key);
+        await Expect(session.Page.Locator("#page-approvals")).ToBeVisibleAsync();
+
+        var firstRow = session.Page.Locator($"tr[data-approval='{first}']");
+        await Expect(firstRow).ToContainTextAsync("pay-agent");
+        await Expect(firstRow).ToContainTextAsync("payments:write");
+        await Expect(firstRow).ToContainTextAsync("refund-1");
+        await firstRow.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(session.Page.Locator("#approvals-status")).ToContainTextAsync("Approved");
+        await Expect(firstRow).ToHaveCountAsync(0);
+
+        var secondRow = session.Page.Locator($"tr[data-approval='{second}']");
+        await secondRow.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("not this one");
+        await secondRow.GetByRole(AriaRole.Button, new() { Name = "Deny" }).ClickAsync();
+        await Expect(session.Page.Locator("#approvals-status")).ToContainTextAsync("Denied");
+        await Expect(session.Page.Locator("#approvals-list")).ToContainTextAsync("Nothing is waiting for a decision.");
+
+        using var asApprover = _broker.Client(approver.Key);
+        var decided = System.Text.Json.Nodes.JsonNode.Parse(await asApprover.GetStringAsync($"/v1/approvals/{second}"))!;
+        Assert.Equal("denied", decided["status"]!.GetValue<string>());
+        Assert.Equal("not this one", decided["reason"]!.GetValue<string>());
+        Assert.Equal("approved", System.Text.Json.Nodes.JsonNode.Parse(await asApprover.GetStringAsync($"/v1/approvals/{first}"))!["status"]!.GetValue<string>());
         session.AssertClean();
     }
 

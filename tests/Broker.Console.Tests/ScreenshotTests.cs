@@ -57,7 +57,7 @@ public sealed class ScreenshotTests(Chromium chromium) : IDisposable
         await SaveAsync(page, directory, "audit");
 
         await session.GoToAsync("approvals");
-        await Expect(page.Locator("#approvals-list")).ToContainTextAsync("not available");
+        await Expect(page.Locator("#approvals-list")).ToContainTextAsync("Nothing is waiting for a decision.");
         await SaveAsync(page, directory, "approvals");
 
         session.AssertClean();

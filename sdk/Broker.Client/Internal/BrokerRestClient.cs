@@ -15,6 +15,7 @@ namespace Broker.Client.Internal;
 internal sealed class BrokerRestClient : IDisposable
 {
     private const string FeedPath = "v1/agent/credentials";
+    private const string ApprovalHeader = "Broker-Approval";
 
     private static readonly Dictionary<string, string> EmptyHeaders = new(StringComparer.Ordinal);
 
@@ -26,6 +27,7 @@ internal sealed class BrokerRestClient : IDisposable
     private readonly SecretRedactor _redactor;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _approvalTimeout;
 
     /// <summary>A client for the options' endpoint; <paramref name="credential"/> null: log in with the options' workload token file and profile.</summary>
     public BrokerRestClient(BrokerClientOptions options, BrokerKeyCredential? credential, SecretRedactor redactor)
@@ -41,6 +43,7 @@ internal sealed class BrokerRestClient : IDisposable
         _redactor = redactor;
         _requestTimeout = options.RequestTimeout;
         _time = options.TimeProvider;
+        _approvalTimeout = options.ApprovalTimeout;
         Endpoint = new Uri(options.Endpoint!.AbsoluteUri.TrimEnd('/') + "/");
 
         // The broker never redirects: the agent key is not sent after a redirect to anywhere.
@@ -186,6 +189,11 @@ internal sealed class BrokerRestClient : IDisposable
             throw new BrokerException($"The broker at {Endpoint} could not be reached ({BrokerErrors.Describe(ex)}).", 0, null, ex);
         }
 
+        if (response.StatusCode == HttpStatusCode.Accepted && !request.Headers.Contains(ApprovalHeader))
+        {
+            return await AfterApprovalAsync(request, response, timeout, credentialName, cancellationToken).ConfigureAwait(false);
+        }
+
         if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
         {
             return response;
@@ -199,6 +207,61 @@ internal sealed class BrokerRestClient : IDisposable
         using (response)
         {
             throw await BrokerErrors.FromResponseAsync(response, credentialName, Sanitize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The one place every call waits for a human (API.md v1.1 "Approvals"): a 202 names an approval; long-poll it
+    /// (≤ 60 s a poll) until decided or <see cref="BrokerClientOptions.ApprovalTimeout"/>, then send the same request
+    /// again with <c>Broker-Approval</c>. Denied, expired or no decision in time: <see cref="ApprovalException"/>.
+    /// </summary>
+    private async Task<HttpResponseMessage> AfterApprovalAsync(
+        HttpRequestMessage asked, HttpResponseMessage held, TimeSpan timeout, string? credentialName, CancellationToken cancellationToken)
+    {
+        string id;
+        using (held)
+        {
+            id = (await ReadAsync<ApprovalStateDto>(held, cancellationToken).ConfigureAwait(false)).ApprovalId ?? throw BrokerErrors.Unreadable(202);
+        }
+
+        var deadline = _time.GetUtcNow() + _approvalTimeout;
+        while (true)
+        {
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new ApprovalException(id, ApprovalOutcome.TimedOut);
+            }
+
+            var wait = (int)Math.Clamp(Math.Ceiling(remaining.TotalSeconds), 1, 60);
+            using var poll = new HttpRequestMessage(HttpMethod.Get, $"v1/approvals/{Uri.EscapeDataString(id)}?wait={wait.ToString(CultureInfo.InvariantCulture)}");
+            using var answer = await SendAsync(poll, TimeSpan.FromSeconds(wait + 5), null, cancellationToken).ConfigureAwait(false);
+            var state = await ReadAsync<ApprovalStateDto>(answer, cancellationToken).ConfigureAwait(false);
+            switch (state.Status)
+            {
+                case "approved":
+                    using (var repeat = new HttpRequestMessage(asked.Method, asked.RequestUri))
+                    {
+                        foreach (var (name, values) in asked.Headers.Where(h => h.Key != "Authorization"))
+                        {
+                            repeat.Headers.TryAddWithoutValidation(name, values);
+                        }
+
+                        if (asked.Content is { } content)
+                        {
+                            repeat.Content = new ByteArrayContent(await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+                            repeat.Content.Headers.ContentType = content.Headers.ContentType;
+                        }
+
+                        repeat.Headers.TryAddWithoutValidation(ApprovalHeader, id);
+                        return await SendAsync(repeat, timeout, credentialName, cancellationToken).ConfigureAwait(false);
+                    }
+
+                case "denied":
+                    throw new ApprovalException(id, ApprovalOutcome.Denied, state.Reason);
+                case "expired":
+                    throw new ApprovalException(id, ApprovalOutcome.Expired);
+            }
         }
     }
 

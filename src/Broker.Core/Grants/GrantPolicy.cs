@@ -76,25 +76,32 @@ public static class GrantPolicy
         }
     }
 
-    /// <summary>
-    /// Requests the key's <c>approval</c> grant names wait for a human. Until this broker carries approvals out, such a
-    /// request is refused (fail closed): nothing named for approval happens on the agent's word alone.
-    /// </summary>
-    /// <exception cref="GrantRefusedException">A scope, role or credential matches the approval grant.</exception>
-    public static void DemandNoApproval(Caller caller, IReadOnlyList<string>? scopes = null, string? roleArn = null, string? credential = null)
+    /// <summary>Whether the key's <c>approval</c> grant names this request: a scope, the role or the credential matches it.</summary>
+    public static bool NeedsApproval(Caller caller, IReadOnlyList<string>? scopes = null, string? roleArn = null, string? credential = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (caller.Grants?.Approval is not { IsEmpty: false } approval)
         {
-            return;
+            return false;
         }
 
-        var needs = (scopes ?? []).Any(s => WildcardPattern.MatchesAny(approval.Scopes ?? [], s))
+        return (scopes ?? []).Any(s => WildcardPattern.MatchesAny(approval.Scopes ?? [], s))
             || (roleArn is not null && WildcardPattern.MatchesAny(approval.Roles ?? [], roleArn))
             || (credential is not null && WildcardPattern.MatchesAny(approval.Credentials ?? [], credential));
-        if (needs)
+    }
+
+    /// <summary>
+    /// Requests the key's <c>approval</c> grant names wait for a human: unless the request carries an approval consumed
+    /// for it (<see cref="Caller.ApprovalId"/>), it is refused here, and the use case that knows approvals turns the
+    /// refusal into a pending approval (202). Without that capability the refusal stands (fail closed).
+    /// </summary>
+    /// <exception cref="GrantRefusedException">A scope, role or credential matches the approval grant (<see cref="GrantRefusedException.Matched"/>: the role, for STS).</exception>
+    public static void DemandNoApproval(Caller caller, IReadOnlyList<string>? scopes = null, string? roleArn = null, string? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.ApprovalId is null && NeedsApproval(caller, scopes, roleArn, credential))
         {
-            throw GrantRules.Refuse(GrantRules.ApprovalRequired, "this request needs a human's approval, and approvals are not enabled on this broker.");
+            throw new GrantRefusedException(GrantRules.ApprovalRequired, "this request needs a human's approval.") { Matched = roleArn };
         }
     }
 }

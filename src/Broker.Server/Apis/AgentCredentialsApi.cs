@@ -53,13 +53,11 @@ public static class AgentCredentialsApi
             result.Cursor.ToString(CultureInfo.InvariantCulture), result.Values.Select(AgentCredentialResponse.From).ToArray(), result.Removed));
     }
 
-    public static async Task<Ok<AgentCredentialResponse>> ReadOneAsync(
-        string name, [FromQuery] string? subject, HttpContext http, AgentCredentialFeed feed, CancellationToken cancellationToken)
-    {
-        var value = await feed.ReadOneAsync(http.GetAuditContext(), name, subject, http.GetUserProof(), cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(AgentCredentialResponse.From(value));
-    }
+    public static Task<Results<Ok<AgentCredentialResponse>, Accepted<ApprovalPendingResponse>>> ReadOneAsync(
+        string name, [FromQuery] string? subject, [FromHeader(Name = ApprovalPendingResponse.ApprovalHeader)] string? approval, HttpContext http,
+        AgentCredentialFeed feed, CancellationToken cancellationToken) =>
+        ApprovalPendingResponse.OkOrHeldAsync(http, () => feed.ReadOneAsync(http.GetAuditContext(), name, subject, http.GetUserProof(), approval, cancellationToken),
+            AgentCredentialResponse.From);
 
     private static string ETagOf(long cursor) => "\"" + cursor.ToString(CultureInfo.InvariantCulture) + "\"";
 

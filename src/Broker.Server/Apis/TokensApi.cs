@@ -40,19 +40,17 @@ public static class TokensApi
         return app;
     }
 
-    public static async Task<Ok<TokenResponse>> MintTokenAsync([FromBody] MintTokenRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
-    {
-        var token = await minting.MintTokenAsync(http.GetAuditContext(), body, http.GetUserProof(), cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
-    }
+    public static Task<Results<Ok<TokenResponse>, Accepted<ApprovalPendingResponse>>> MintTokenAsync(
+        [FromBody] MintTokenRequest body, [FromHeader(Name = ApprovalPendingResponse.ApprovalHeader)] string? approval, HttpContext http, JitMinting minting,
+        CancellationToken cancellationToken) =>
+        ApprovalPendingResponse.OkOrHeldAsync(http, () => minting.MintTokenAsync(http.GetAuditContext(), body, http.GetUserProof(), approval, cancellationToken),
+            token => new TokenResponse(token.Token, token.TokenType, token.ExpiresAt, token.Jti));
 
-    public static async Task<Ok<StsResponse>> MintStsAsync([FromBody] StsRequest body, HttpContext http, JitMinting minting, CancellationToken cancellationToken)
-    {
-        var result = await minting.MintStsAsync(http.GetAuditContext(), body, http.GetUserProof(), cancellationToken);
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
-    }
+    public static Task<Results<Ok<StsResponse>, Accepted<ApprovalPendingResponse>>> MintStsAsync(
+        [FromBody] StsRequest body, [FromHeader(Name = ApprovalPendingResponse.ApprovalHeader)] string? approval, HttpContext http, JitMinting minting,
+        CancellationToken cancellationToken) =>
+        ApprovalPendingResponse.OkOrHeldAsync(http, () => minting.MintStsAsync(http.GetAuditContext(), body, http.GetUserProof(), approval, cancellationToken),
+            result => new StsResponse(result.AccessKeyId, result.SecretAccessKey, result.SessionToken, result.Expiration, result.AssumedRoleArn));
 
     public static async Task<Ok<SigningKeyRotatedResponse>> RotateSigningKeyAsync(HttpContext http, SigningKeyAdmin keys, CancellationToken cancellationToken)
     {

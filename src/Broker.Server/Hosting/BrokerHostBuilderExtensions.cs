@@ -112,6 +112,7 @@ public static class BrokerHostBuilderExtensions
 
         // Just in time: tokens (issuer defaults to the first listening URL) and STS from stored aws credentials.
         services.AddBrokerMinting(builder.Configuration);
+        services.AddBrokerApprovals(builder.Configuration); // human approval of high-risk requests, docs/approvals.md
         services.AddSingleton<IAwsBaseCredentialSource, CredentialStoreAwsSource>();
         var defaultIssuer = ListenUrl.DefaultIssuer(builder.Configuration["urls"] ?? DefaultUrl);
         services.PostConfigure<TokenOptions>(o => o.Issuer ??= defaultIssuer);

@@ -25,7 +25,7 @@ function showSignIn(message) {
   const button = h("button", { type: "submit" }, "Sign in");
   const form = h("form", { id: "sign-in", class: "card narrow" },
     h("h1", {}, "Sign in"),
-    h("p", {}, "Use an admin or responder key. It stays in this browser tab only and is sent only to this broker."),
+    h("p", {}, "Use an admin, responder or approver key. It stays in this browser tab only and is sent only to this broker."),
     h("label", { for: "key" }, "Key"),
     input,
     button,
@@ -35,18 +35,27 @@ function showSignIn(message) {
     const key = input.value.trim();
     button.disabled = true;
     try {
-      // Listing keys is what both roles may do: it proves the key before it is kept.
-      await api("GET", "/v1/keys", undefined, key);
+      // Listing keys is what admins and responders may do, listing approvals what approvers may: it proves the key before it is kept.
+      let landing = "#keys";
+      try {
+        await api("GET", "/v1/keys", undefined, key);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 403)) {
+          throw error;
+        }
+        await api("GET", "/v1/approvals?status=pending", undefined, key);
+        landing = "#approvals";
+      }
       input.value = "";
       keepKey(key);
-      if (location.hash === "" || location.hash === "#keys") {
+      if (location.hash === landing || (landing === "#keys" && location.hash === "")) {
         route();
       } else {
-        location.hash = "#keys";
+        location.hash = landing;
       }
     } catch (error) {
       const text = error instanceof ApiError && error.status === 403
-        ? "Forbidden: this key is not an admin or responder key."
+        ? "Forbidden: this key is not an admin, responder or approver key."
         : describe(error);
       replace(status, notice("error", text));
     } finally {

@@ -1,0 +1,19 @@
+namespace Broker.Approvals;
+
+/// <summary><c>Broker:Approvals</c>: how long a request waits for a decision, and where new requests are announced.</summary>
+public sealed class ApprovalOptions
+{
+    public const string SectionName = "Broker:Approvals";
+
+    /// <summary>How long a pending request waits for a decision, and how long an approval may then be used.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Where each new request is POSTed (Slack/Teams-style JSON with <c>text</c>); null: no webhook.</summary>
+    public Uri? WebhookUrl { get; set; }
+
+    /// <summary>The HMAC-SHA256 key of the <c>Broker-Signature</c> header. Never logged.</summary>
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>How many announcements may wait to be sent; more are dropped (and logged) rather than slowing a request.</summary>
+    public int WebhookQueueLength { get; set; } = 1024;
+}

@@ -1,0 +1,139 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Approvals;
+
+/// <summary>
+/// Announces each new approval request to <see cref="ApprovalOptions.WebhookUrl"/> in the background: a bounded
+/// queue (a full queue drops the announcement and logs it, never slowing or failing the request), one POST at a time
+/// through the <see cref="HttpClientName"/> client (retries with backoff: the resilience handler), signed with
+/// <c>Broker-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> under <see cref="ApprovalOptions.WebhookSecret"/>.
+/// Logs name the approval and the HTTP status, never the secret or the URL's query.
+/// </summary>
+public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions<ApprovalOptions> options, ILogger<ApprovalWebhook> logger) : BackgroundService
+{
+    public const string HttpClientName = "Broker.Approvals.Webhook";
+    public const string SignatureHeader = "Broker-Signature";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Channel<Approval> _queue = Channel.CreateBounded<Approval>(
+        new BoundedChannelOptions(Math.Max(1, options.Value.WebhookQueueLength)) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    /// <summary>Queues an announcement of <paramref name="approval"/> (nothing when no webhook is configured).</summary>
+    public void Enqueue(Approval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        if (options.Value.WebhookUrl is null)
+        {
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite(approval))
+        {
+            LogDropped(logger, approval.Id);
+        }
+    }
+
+    /// <summary>The body of an announcement: <c>text</c> for chat tools, then the approval's fields.</summary>
+    public static byte[] BodyOf(Approval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        var ask = approval.Ask;
+        var what = ask.Kind switch
+        {
+            ApprovalKinds.Token => $"a token for {ask.Target}" + (ask.Scopes.Count == 0 ? "" : $" with scopes {string.Join(' ', ask.Scopes)}"),
+            ApprovalKinds.Sts => $"AWS credentials from {ask.Target} as {ask.RoleArn ?? "its own role"}",
+            _ => $"a read of credential {ask.Target}",
+        };
+        var text = $"Agent {approval.RequestedBy} asks for {what}" + (ask.OnBehalfOf is null ? "" : $" on behalf of {ask.OnBehalfOf}")
+            + (ask.Task is null ? "" : $" (task {ask.Task})") + $". Approval {approval.Id} expires at {approval.ExpiresAt:u}.";
+        return JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            text,
+            id = approval.Id,
+            tenant = approval.Tenant,
+            status = approval.StoredStatus,
+            kind = ask.Kind,
+            target = ask.Target,
+            scopes = ask.Scopes,
+            roleArn = ask.RoleArn,
+            onBehalfOf = ask.OnBehalfOf,
+            task = ask.Task,
+            requestedBy = approval.RequestedBy,
+            decidedBy = approval.DecidedBy,
+            decidedAt = approval.DecidedAt,
+            reason = approval.Reason,
+            expiresAt = approval.ExpiresAt,
+        }, Json);
+    }
+
+    /// <summary>The <c>Broker-Signature</c> value of <paramref name="body"/>: <c>sha256=</c> and the lowercase hex HMAC-SHA256.</summary>
+    public static string SignatureOf(ReadOnlySpan<byte> body, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var approval in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            await SendAsync(approval, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(Approval approval, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (settings.WebhookUrl is not { } url)
+        {
+            return;
+        }
+
+        var body = BodyOf(approval);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (!string.IsNullOrEmpty(settings.WebhookSecret))
+        {
+            request.Headers.TryAddWithoutValidation(SignatureHeader, SignatureOf(body, settings.WebhookSecret));
+        }
+
+        try
+        {
+            using var client = clients.CreateClient(HttpClientName);
+            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                LogSent(logger, approval.Id);
+            }
+            else
+            {
+                LogRefused(logger, approval.Id, (int)response.StatusCode);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Never the URL (its query may hold a token) and never the message (it may quote it).
+            LogFailed(logger, approval.Id, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The approval webhook queue is full: approval {ApprovalId} was not announced")]
+    private static partial void LogDropped(ILogger logger, string approvalId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Approval {ApprovalId} announced to the webhook")]
+    private static partial void LogSent(ILogger logger, string approvalId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The approval webhook answered {Status} for approval {ApprovalId}")]
+    private static partial void LogRefused(ILogger logger, string approvalId, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The approval webhook could not be reached for approval {ApprovalId} ({Error})")]
+    private static partial void LogFailed(ILogger logger, string approvalId, string error);
+}

@@ -1,0 +1,28 @@
+namespace Broker.Approvals;
+
+/// <summary>
+/// Where approvals live (the broker's store, so they survive a restart and are shared by replicas). Decisions and
+/// consumption are single conditional writes: two approvers, or two replays of one approval, cannot both win.
+/// </summary>
+public interface IApprovalStore
+{
+    Task InsertAsync(Approval approval, CancellationToken cancellationToken = default);
+
+    /// <summary>The approval <paramref name="id"/> of <paramref name="tenant"/>, or null.</summary>
+    Task<Approval?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant's approvals, newest first (at most <paramref name="limit"/>); <paramref name="pendingAt"/>: only those still pending then.</summary>
+    Task<IReadOnlyList<Approval>> ListAsync(string tenant, DateTimeOffset? pendingAt, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Decides a pending approval that has not expired at <paramref name="decision"/>'s time; false when it was not
+    /// pending any more (decided, or expired). A decision is announced to every replica's waiters.
+    /// </summary>
+    Task<bool> DecideAsync(string tenant, string id, ApprovalDecision decision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks an approved, unused, unexpired approval asked by <paramref name="keyId"/> with <paramref name="hash"/> as
+    /// used at <paramref name="now"/>; false when any of that does not hold (nothing changes then).
+    /// </summary>
+    Task<bool> ConsumeAsync(string tenant, string id, string keyId, string hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+}

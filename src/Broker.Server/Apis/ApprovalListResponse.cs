@@ -1,0 +1,3 @@
+namespace Broker.Server.Apis;
+
+public sealed record ApprovalListResponse(IReadOnlyList<ApprovalResponse> Items);

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Server.Tests;
+
+/// <summary>
+/// The webhook: each new request is POSTed to a local receiver as JSON with <c>text</c> and the approval's fields,
+/// signed with <c>Broker-Signature: sha256=&lt;hex HMAC-SHA256&gt;</c>; a failing webhook never blocks the request.
+/// </summary>
+public sealed class ApprovalWebhookTests
+{
+    private const string Secret = "whsec_approvals-test-0123456789abcdef";
+
+    /// <summary>A local receiver that checks the signature the way docs/approvals.md tells integrators to.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Receiver(WebApplication app) => _app = app;
+
+        public TaskCompletionSource<(string Body, bool SignatureValid)> Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+
+        public static async Task<Receiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var receiver = new Receiver(app);
+            app.MapPost("/hook", async (HttpRequest request) =>
+            {
+                using var buffer = new MemoryStream();
+                await request.Body.CopyToAsync(buffer);
+                var body = buffer.ToArray();
+                var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body));
+                var presented = request.Headers["Broker-Signature"].ToString();
+                var valid = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
+                receiver.Received.TrySetResult((Encoding.UTF8.GetString(body), valid));
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            return receiver;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task NewRequest_IsPostedSigned_WithTextAndTheApprovalsFields_NeverAValue()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var app = new BrokerApp(
+            settings: new() { ["Broker:Approvals:WebhookUrl"] = receiver.Url, ["Broker:Approvals:WebhookSecret"] = Secret },
+            services: s => s.AddLogging(b => b.AddProvider(new LogCapture(logs))));
+        await app.PutAsync("stripe_key", ApprovalsApiTests.StripeValue);
+        var (agent, approver, _) = await ApprovalsApiTests.KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+
+        var id = await ApprovalsApiTests.AssertPendingAsync(await agent.GetAsync("/v1/agent/credentials/stripe_key?subject=carol"));
+        var (body, valid) = await receiver.Received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(valid, "the Broker-Signature header is the HMAC-SHA256 of the body under the secret");
+        var json = JsonNode.Parse(body)!;
+        Assert.Equal(id, json["id"]!.GetValue<string>());
+        Assert.Equal("credential", json["kind"]!.GetValue<string>());
+        Assert.Equal("stripe_key", json["target"]!.GetValue<string>());
+        Assert.Equal("carol", json["onBehalfOf"]!.GetValue<string>());
+        Assert.Equal("pay-agent", json["requestedBy"]!.GetValue<string>());
+        Assert.Equal("pending", json["status"]!.GetValue<string>());
+        Assert.Contains("stripe_key", json["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApprovalsApiTests.StripeValue, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, string.Join('\n', logs), StringComparison.Ordinal);
+        Assert.DoesNotContain(ApprovalsApiTests.StripeValue, string.Join('\n', logs), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFailingWebhook_NeverBlocksNorFailsTheRequest()
+    {
+        using var app = new BrokerApp(settings: new() { ["Broker:Approvals:WebhookUrl"] = "http://127.0.0.1:9/hook", ["Broker:Approvals:WebhookSecret"] = Secret });
+        var (agent, approver, _) = await ApprovalsApiTests.KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var id = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"the request took {started.Elapsed}");
+        await ApprovalsApiTests.DecideAsync(approver, id, "approve");
+        Assert.Equal(HttpStatusCode.OK, (await ApprovalsApiTests.MintAsync(agent, id)).StatusCode);
+    }
+}

@@ -1,0 +1,90 @@
+using Broker.Approvals;
+using Broker.Storage.Postgres.Approvals;
+using Broker.Storage.Sqlite;
+using Broker.Storage.Sqlite.Approvals;
+
+namespace Broker.Storage.Tests;
+
+/// <summary>
+/// The approvals store on every database: an approval reads back as written, and a decision and a use are single
+/// conditional writes (the second decision, a use by another key, with other parameters, after expiry or twice: no
+/// change).
+/// </summary>
+public sealed class ApprovalStoreContractTests
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, 123, TimeSpan.Zero);
+
+    private static (IApprovalStore Store, IDisposable Owner) Create(string kind)
+    {
+        if (kind == "postgres")
+        {
+            var stores = PostgresStores.Create();
+            return (new PostgresApprovalStore(stores.Database), stores);
+        }
+
+        var directory = new TempDirectory();
+        var database = new SqliteDatabase(Path.Combine(directory.Path, "broker.db"));
+        SqliteMigrations.Apply(database);
+        return (new SqliteApprovalStore(database), directory);
+    }
+
+    private static Approval Pending(string tenant, string id) => new(
+        id, tenant, "k_agent", "pay-agent", ApprovalAsk.ForToken("https://pay.example", "refund-42", ["payments:write", "orders:read"], 300, "carol"),
+        ApprovalStatuses.Pending, T0, T0.AddMinutes(10));
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task Insert_Get_List_Decide_Consume(string kind)
+    {
+        var (store, owner) = Create(kind);
+        using var _ = owner;
+        var pending = Pending("default", "apr_one");
+        await store.InsertAsync(pending);
+        await store.InsertAsync(Pending("default", "apr_two") with { CreatedAt = T0.AddSeconds(1) });
+        await store.InsertAsync(Pending("acme", "apr_one"));
+
+        var read = await store.GetAsync("default", "apr_one");
+        Assert.Equal(pending.Ask with { Scopes = Array.Empty<string>() }, read!.Ask with { Scopes = Array.Empty<string>() });
+        Assert.Equal(["orders:read", "payments:write"], read.Ask.Scopes);
+        Assert.Equal((T0, T0.AddMinutes(10), "pay-agent", "k_agent"), (read.CreatedAt, read.ExpiresAt, read.RequestedBy, read.KeyId));
+        Assert.Null(await store.GetAsync("other", "apr_one"));
+        Assert.Equal(["apr_two", "apr_one"], (await store.ListAsync("default", null, 10)).Select(a => a.Id));
+        Assert.Single(await store.ListAsync("default", T0, 1));
+
+        var decision = new ApprovalDecision(ApprovalStatuses.Approved, "k_alice", "alice", T0.AddMinutes(1), "ok", T0.AddMinutes(11), 60, ["orders:read"]);
+        Assert.True(await store.DecideAsync("default", "apr_one", decision));
+        Assert.False(await store.DecideAsync("default", "apr_one", decision with { Status = ApprovalStatuses.Denied }));
+        Assert.False(await store.DecideAsync("default", "apr_two", decision with { DecidedAt = T0.AddMinutes(10) }));
+        var approved = await store.GetAsync("default", "apr_one");
+        Assert.Equal((ApprovalStatuses.Approved, "alice", "ok", 60, T0.AddMinutes(11)), (approved!.StoredStatus, approved.DecidedBy, approved.Reason, approved.GrantedLifetimeSeconds, approved.ExpiresAt));
+        Assert.Equal(["orders:read"], approved.GrantedScopes);
+
+        var hash = pending.Ask.Hash;
+        Assert.False(await store.ConsumeAsync("default", "apr_one", "k_other", hash, T0.AddMinutes(2)));
+        Assert.False(await store.ConsumeAsync("default", "apr_one", "k_agent", "0" + hash[1..], T0.AddMinutes(2)));
+        Assert.False(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(11)));
+        Assert.False(await store.ConsumeAsync("default", "apr_two", "k_agent", hash, T0.AddMinutes(2)));
+        Assert.True(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(2)));
+        Assert.False(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(2)));
+        Assert.Equal(T0.AddMinutes(2), (await store.GetAsync("default", "apr_one"))!.ConsumedAt);
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "broker-approval-store", Guid.NewGuid().ToString("n"));
+
+        public TempDirectory() => Directory.CreateDirectory(Path);
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
