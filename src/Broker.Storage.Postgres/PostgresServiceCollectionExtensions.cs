@@ -39,6 +39,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
         services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
+        services.AddSingleton<IAuditRetentionStore, PostgresAuditRetentionStore>();
         services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();
         services.AddHealthChecks().AddCheck<PostgresStoreHealthCheck>(StoreHealth.CheckName);
 
