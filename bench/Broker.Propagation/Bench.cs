@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Broker.Propagation;
 
 /// <summary>
-/// Usage: <c>Broker.Propagation [all|propagation|revocation|idle] [--clients 50] [--rotations 100] [--idle-clients 1000] [--window 10]</c>.
+/// Usage: <c>Broker.Propagation [all|propagation|revocation|idle|fleet] [--clients 50] [--rotations 100] [--idle-clients 1000] [--window 10] [--fleet-polls 10000]</c>.
 /// Run in Release: <c>dotnet run -c Release --project bench/Broker.Propagation -- all</c>.
 /// </summary>
 /// <remarks>Not named Program: that is the broker's entry point, which this tool hosts.</remarks>
@@ -35,6 +35,11 @@ internal static class Bench
         if (mode is "all" or "idle")
         {
             await IdleLongPollBenchmark.RunAsync(Option("--idle-clients", 1000), TimeSpan.FromSeconds(Option("--window", 10)));
+        }
+
+        if (mode is "all" or "fleet")
+        {
+            await FleetLongPollBenchmark.RunAsync(Option("--fleet-polls", 10_000), TimeSpan.FromSeconds(Option("--window", 10)));
         }
     }
 }

@@ -127,7 +127,7 @@ internal static class IdleLongPollBenchmark
         }
     }
 
-    private static async Task<(long WorkingSetEnd, long WorkingSetMax, TimeSpan Cpu)> MeasureAsync(Process server, TimeSpan window)
+    internal static async Task<(long WorkingSetEnd, long WorkingSetMax, TimeSpan Cpu)> MeasureAsync(Process server, TimeSpan window)
     {
         server.Refresh();
         var cpuStart = server.TotalProcessorTime;
@@ -144,7 +144,7 @@ internal static class IdleLongPollBenchmark
         return (server.WorkingSet64, max, server.TotalProcessorTime - cpuStart);
     }
 
-    private static Process StartServer(int port, string dataDir, string adminKey)
+    internal static Process StartServer(int port, string dataDir, string adminKey, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = FindServerDll();
         var start = new ProcessStartInfo("dotnet")
@@ -161,6 +161,11 @@ internal static class IdleLongPollBenchmark
         start.Environment["Broker__BootstrapAdminKey"] = adminKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start Broker.Server.");
 
         // Drain the child's output so it never blocks on a full pipe.
@@ -192,7 +197,7 @@ internal static class IdleLongPollBenchmark
         throw new DirectoryNotFoundException("Broker.sln not found above " + AppContext.BaseDirectory);
     }
 
-    private static async Task WaitHealthyAsync(HttpClient http, Process server)
+    internal static async Task WaitHealthyAsync(HttpClient http, Process server)
     {
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(60))

@@ -27,6 +27,9 @@ public static class AuditActions
     /// <summary><c>GET</c> and <c>POST /v1/audit/verify</c>: who checked the chain, and what they were told.</summary>
     public const string AuditVerify = "audit.verify";
 
+    /// <summary>Retention archived and pruned the oldest records of a tenant's chain (recorded before anything is deleted).</summary>
+    public const string AuditPrune = "audit.prune";
+
     /// <summary>A trusted issuer registered or removed (API.md v1.1 "Acting for a user").</summary>
     public const string IssuerCreate = "issuer.create";
     public const string IssuerDelete = "issuer.delete";

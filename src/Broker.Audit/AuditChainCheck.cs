@@ -17,6 +17,14 @@ namespace Broker.Audit;
 /// file ended; checkpoints below that one vouch for records outside what was checked and are skipped. Without it
 /// (the database) the chain must start at id 1.
 /// </para>
+/// <para>
+/// With an <c>anchor</c> (the database after retention pruned it, <see cref="IAuditRetentionStore"/>) the chain must
+/// start exactly after it: its first record is <c>anchor.id + 1</c> with <c>prevHash</c> = the anchor's hash. The anchor
+/// must be signed by a known key (when keys are given: <c>anchor_signature</c>) and named by an <c>audit.prune</c>
+/// record of the remaining chain (<c>anchor_unrecorded</c>): the prune is recorded before anything is deleted, so an
+/// anchor moved to a later signed checkpoint, with the records up to it cut, no longer matches the record that says
+/// where the archive ended.
+/// </para>
 /// </summary>
 public sealed class AuditChainCheck
 {
@@ -33,8 +41,11 @@ public sealed class AuditChainCheck
     private long? _brokenAt;
     private long _anchorId;
     private string? _anchorHash; // set when the chain starts after a checkpoint
+    private readonly AuditCheckpoint? _requiredAnchor;
+    private readonly bool _anchorSignatureBad;
+    private bool _anchorRecorded;
 
-    public AuditChainCheck(string tenant, IReadOnlyCollection<AuditCheckpoint>? checkpoints, IReadOnlyList<AuditPublicKey> keys, bool allowAnchor = false)
+    public AuditChainCheck(string tenant, IReadOnlyCollection<AuditCheckpoint>? checkpoints, IReadOnlyList<AuditPublicKey> keys, bool allowAnchor = false, AuditCheckpoint? anchor = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(keys);
@@ -63,6 +74,38 @@ public sealed class AuditChainCheck
                 _wanted[checkpoint.Id] = "";
             }
         }
+
+        if (anchor is { Id: > 0 })
+        {
+            _requiredAnchor = anchor;
+            _previous = anchor.Head;
+            _anchorId = anchor.Id;
+            _anchorHash = anchor.Hash;
+            _first = false;
+            var problem = !string.Equals(anchor.Tenant, tenant, StringComparison.Ordinal) ? "anchor_tenant"
+                : keys.Count > 0 && AuditCheckpointSigner.Check(anchor, keys) != AuditCheckpointCheck.Valid ? "anchor_signature"
+                : null;
+            if (problem is not null)
+            {
+                _reason ??= problem;
+                _anchorSignatureBad = true;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="record"/> is the <c>audit.prune</c> record that set <paramref name="anchor"/>.</summary>
+    public static bool NamesAnchor(AuditRecord record, AuditCheckpoint anchor)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(anchor);
+        if (record.Action != AuditActions.AuditPrune || record.Reason is not { } reason)
+        {
+            return false;
+        }
+
+        var parts = reason.Split(' ');
+        return parts.Contains(FormattableString.Invariant($"anchorId={anchor.Id}"), StringComparer.Ordinal)
+            && parts.Contains("anchorHash=" + anchor.Hash, StringComparer.Ordinal);
     }
 
     /// <summary>The ids whose hashes the checkpoints need (a store may read just those).</summary>
@@ -88,6 +131,11 @@ public sealed class AuditChainCheck
             _brokenAt = record.Id;
         }
 
+        if (_requiredAnchor is not null && !_anchorRecorded && NamesAnchor(record, _requiredAnchor))
+        {
+            _anchorRecorded = true;
+        }
+
         if (_wanted.ContainsKey(record.Id))
         {
             _wanted[record.Id] = record.Hash;
@@ -101,6 +149,12 @@ public sealed class AuditChainCheck
     {
         var brokenAt = _brokenAt;
         var reason = _reason;
+        if (_requiredAnchor is not null && (_anchorSignatureBad || !_anchorRecorded))
+        {
+            reason ??= "anchor_unrecorded";
+            brokenAt = Math.Min(brokenAt ?? long.MaxValue, _requiredAnchor.Id + 1);
+        }
+
         foreach (var checkpoint in _signed.OrderBy(c => c.Id))
         {
             string? problem = null;

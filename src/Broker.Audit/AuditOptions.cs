@@ -52,6 +52,23 @@ public sealed class AuditOptions
 
     public const string DefaultCheckpointPath = "audit-checkpoints.jsonl";
 
+    /// <summary>
+    /// Retention: records older than this are archived to a JSONL file under <see cref="ArchivePath"/> and deleted, the
+    /// chain continuing from a signed anchor (docs/audit.md, "Retention"). Unset (the default) keeps every record.
+    /// </summary>
+    public TimeSpan? Retention { get; set; }
+
+    /// <summary>The directory of the archive files. Relative paths resolve under <c>Broker:DataDir</c> when set; default <c>audit-archive</c>.</summary>
+    public string? ArchivePath { get; set; } = DefaultArchivePath;
+
+    public const string DefaultArchivePath = "audit-archive";
+
+    /// <summary>How often retention runs when <see cref="Retention"/> is set (default 1 hour).</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Records deleted per transaction by a prune, so it never holds the write lock for long.</summary>
+    public int PruneBatchSize { get; set; } = 5_000;
+
     /// <summary>Base64 key (at least 32 bytes) for <see cref="AuditValueHmac"/>. When absent the host registers an <see cref="IValueHmacKeySource"/>.</summary>
     public string? ValueHmacKey { get; set; }
 }

@@ -10,7 +10,9 @@ namespace Broker.Audit;
 /// <see cref="Reason"/> says which check of a checkpoint failed: <c>checkpoint_missing</c> (the chain ends before it),
 /// <c>checkpoint_mismatch</c> (the record there has another hash), <c>checkpoint_signature</c> (the signature does
 /// not verify or does not sign these fields), <c>checkpoint_unknown_key</c> (no audit key has its kid),
-/// <c>checkpoint_tenant</c> (it is another tenant's). Absent when only the chain itself broke.
+/// <c>checkpoint_tenant</c> (it is another tenant's); after retention pruned the chain, <c>anchor_signature</c> (the
+/// stored anchor is not signed by an audit key over its fields) and <c>anchor_unrecorded</c> (no <c>audit.prune</c>
+/// record names it). Absent when only the chain itself broke.
 /// </summary>
 public sealed record AuditVerification(
     bool Valid,

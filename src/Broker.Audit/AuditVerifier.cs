@@ -7,24 +7,30 @@ namespace Broker.Audit;
 /// A deleted tail or a chain recomputed from some record on is valid on its own: verify against signed checkpoints
 /// (<see cref="VerifyAsync(string, IReadOnlyCollection{AuditCheckpoint}, IReadOnlyList{AuditPublicKey}, CancellationToken)"/>) to catch those.
 /// </summary>
-public sealed class AuditVerifier(IAuditStore store)
+/// <para>After retention pruned a tenant's chain, the walk starts at its anchor (<see cref="IAuditRetentionStore"/>), by the rules of <see cref="AuditChainCheck"/>.</para>
+public sealed class AuditVerifier(IAuditStore store, IAuditRetentionStore? anchors = null)
 {
     private const int PageSize = 1_000;
 
     /// <summary>The chain alone.</summary>
     public Task<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default) =>
-        WalkAsync(new AuditChainCheck(tenant, null, []), tenant, cancellationToken);
+        WalkAsync(null, [], tenant, cancellationToken);
 
     /// <summary>The chain, and each checkpoint against it: signed by one of <paramref name="keys"/>, its record still there with its hash.</summary>
     public Task<AuditVerification> VerifyAsync(
         string tenant, IReadOnlyCollection<AuditCheckpoint> checkpoints, IReadOnlyList<AuditPublicKey> keys, CancellationToken cancellationToken = default) =>
-        WalkAsync(new AuditChainCheck(tenant, checkpoints ?? throw new ArgumentNullException(nameof(checkpoints)), keys), tenant, cancellationToken);
+        WalkAsync(checkpoints ?? throw new ArgumentNullException(nameof(checkpoints)), keys, tenant, cancellationToken);
 
-    private async Task<AuditVerification> WalkAsync(AuditChainCheck check, string tenant, CancellationToken cancellationToken)
+    private async Task<AuditVerification> WalkAsync(
+        IReadOnlyCollection<AuditCheckpoint>? checkpoints, IReadOnlyList<AuditPublicKey> keys, string tenant, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
-        // Start below every id, so a row moved to id 0 or below is read (and fails) rather than hidden.
-        var cursor = long.MinValue;
+        var anchor = anchors is null ? null : await anchors.GetAnchorAsync(tenant, cancellationToken).ConfigureAwait(false);
+        var check = new AuditChainCheck(tenant, checkpoints, keys ?? throw new ArgumentNullException(nameof(keys)), anchor: anchor);
+
+        // Start below every id, so a row moved to id 0 or below is read (and fails) rather than hidden; after a prune,
+        // at the anchor: records at or below it are archived (a prune interrupted mid-way may not have deleted them all).
+        var cursor = anchor?.Id ?? long.MinValue;
         while (true)
         {
             var page = await store.ReadChainAsync(tenant, cursor, PageSize, cancellationToken).ConfigureAwait(false);

@@ -24,7 +24,8 @@ public static class PostgresMigrations
     /// schema and its tables), then grants the runtime role (the user of <paramref name="runtimeConnectionString"/>)
     /// what the broker needs in the owner's current schema: SELECT, INSERT, UPDATE, DELETE on every table, except that
     /// the audit trail (<c>audit_records</c>, <c>audit_checkpoints</c>) is INSERT and SELECT only (no UPDATE, DELETE or
-    /// TRUNCATE) and <c>schema_migrations</c> SELECT only. Re-granted at every start, so a new table is covered.
+    /// TRUNCATE), <c>audit_anchors</c> SELECT only (it moves, and records below it are deleted, only through the
+    /// owner's <c>audit_prune</c> function, which the role may execute) and <c>schema_migrations</c> SELECT only. Re-granted at every start, so a new table is covered.
     /// </summary>
     /// <exception cref="InvalidOperationException">The runtime connection string names no user, or the same user as the owner's.</exception>
     public static IReadOnlyList<string> ApplyAsOwner(string ownerConnectionString, string runtimeConnectionString)
@@ -53,6 +54,8 @@ public static class PostgresMigrations
                 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
                 REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.audit_records, {schema}.audit_checkpoints FROM {role};
                 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.schema_migrations FROM {role};
+                REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.audit_anchors FROM {role};
+                GRANT EXECUTE ON FUNCTION {schema}.audit_prune(text, bigint, text, text, text, text, integer) TO {role};
                 """;
             command.ExecuteNonQuery();
         }

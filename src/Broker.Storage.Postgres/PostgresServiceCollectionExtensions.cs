@@ -44,6 +44,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
         services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
+        services.AddSingleton<IAuditRetentionStore, PostgresAuditRetentionStore>();
         services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();
         services.AddHealthChecks().AddCheck<PostgresStoreHealthCheck>(StoreHealth.CheckName);
 

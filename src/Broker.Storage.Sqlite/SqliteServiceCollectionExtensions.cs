@@ -41,6 +41,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<SqliteAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
         services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
+        services.AddSingleton<IAuditRetentionStore, SqliteAuditRetentionStore>();
         services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();
         services.AddHealthChecks().AddCheck<SqliteStoreHealthCheck>(StoreHealth.CheckName);
         return services;

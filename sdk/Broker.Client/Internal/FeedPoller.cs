@@ -180,15 +180,19 @@ internal sealed class FeedPoller : IAsyncDisposable
         _needsFullLoad = false;
         activity?.SetTag("broker.changed", feed.Credentials?.Count ?? 0);
         RecordSuccess(update.State);
-        if (update.HasChanges || full)
-        {
-            _diskCache?.Save(update.State, _options.TimeProvider.GetUtcNow());
-        }
 
+        // The event first: the new values are already served from memory, and the disk cache (encrypt, write, fsync:
+        // milliseconds to tens of them on a busy disk) is only the fallback for a later start, so it must not delay
+        // what the application does with a rotation.
         if (update.HasChanges)
         {
             _logger.LogInformation("Broker credentials changed: {Changed} updated, {Removed} removed.", update.Changed?.Count ?? 0, update.Removed?.Count ?? 0);
             _onChanged(new CredentialsChangedEventArgs(update.Changed ?? Array.Empty<string>(), update.Removed ?? Array.Empty<string>()));
+        }
+
+        if (update.HasChanges || full)
+        {
+            _diskCache?.Save(update.State, _options.TimeProvider.GetUtcNow());
         }
     }
 

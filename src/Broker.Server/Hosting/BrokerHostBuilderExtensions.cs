@@ -120,6 +120,7 @@ public static class BrokerHostBuilderExtensions
         // Audit: hash-chained, group-committed; requests that read, mint or change state await durability.
         services.AddBrokerAudit(builder.Configuration);
         services.AddBrokerAuditProof(builder.Configuration); // signed checkpoints, docs/audit.md
+        services.AddBrokerAuditRetention(builder.Configuration); // archive and prune, docs/audit.md "Retention"
 
         // Without Broker:Audit:ValueHmacKey or a master key, the value-HMAC key is kept under the Data Protection key ring.
         // No setting turns it off: bench/Broker.Bench.Host, a separate program, measures what it costs.
