@@ -17,6 +17,7 @@ public class SecretRedactor
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private int _minimumLength = 8;
     private volatile AhoCorasickAutomaton _automaton = AhoCorasickAutomaton.Empty;
+    private volatile int _longestLength;
 
     /// <summary>Creates a redactor that knows no values yet; <see cref="BrokerClient.Redactor"/> is the one kept up to date.</summary>
     public SecretRedactor()
@@ -50,6 +51,12 @@ public class SecretRedactor
             }
         }
     }
+
+    /// <summary>
+    /// The length (in UTF-16 characters) of the longest value redacted now; 0 when none. A stream that holds back this
+    /// many characters less one never lets part of a value through before it can be recognised whole.
+    /// </summary>
+    public int LongestValueLength => _longestLength;
 
     /// <summary>Returns <paramref name="text"/> with every known value replaced by <c>[REDACTED:NAME]</c>.</summary>
     /// <param name="text">The text to clean; null gives an empty string.</param>
@@ -101,6 +108,7 @@ public class SecretRedactor
     private void Rebuild()
     {
         var min = _minimumLength;
+        _longestLength = _values.Keys.Where(v => v.Length >= min).Select(v => v.Length).DefaultIfEmpty(0).Max();
         _automaton = AhoCorasickAutomaton.Build(_values.Where(kv => kv.Key.Length >= min).Select(kv => KeyValuePair.Create(kv.Key, $"[REDACTED:{kv.Value}]")));
     }
 }

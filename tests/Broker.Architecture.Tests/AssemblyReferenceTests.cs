@@ -13,7 +13,7 @@ public sealed class AssemblyReferenceTests
 
     public static TheoryData<string> Libraries() => [.. HouseRules.Roles.Where(r => r.Value != HouseRole.Host).Select(r => r.Key)];
 
-    public static TheoryData<string> SdkPackages() => ["Broker.Client", "Broker.Client.Aws"];
+    public static TheoryData<string> SdkPackages() => ["Broker.Client", "Broker.Client.Aws", "Broker.Client.AI"];
 
     [Theory]
     [MemberData(nameof(Libraries))]
@@ -31,6 +31,30 @@ public sealed class AssemblyReferenceTests
         Assert.NotNull(Repository.ReferencesOf(new AssemblyName(package)));
         var violations = HouseRules.CheckAssembly(package, HouseRole.Sdk, ServerAssemblies, Repository.ReferencesOf);
         Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void TheCoreSdk_TakesNoAIDependency()
+    {
+        // The AI integrations live in Broker.Client.AI so that an agent without them does not pull them in.
+        string[] ai = ["Microsoft.Extensions.AI", "ModelContextProtocol", "OpenAI", "Anthropic", "System.ClientModel"];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<AssemblyName>([new AssemblyName("Broker.Client")]);
+        while (queue.TryDequeue(out var name))
+        {
+            if (!seen.Add(name.Name!))
+            {
+                continue;
+            }
+
+            Assert.DoesNotContain(ai, prefix => name.Name!.StartsWith(prefix, StringComparison.Ordinal));
+            foreach (var reference in Repository.ReferencesOf(name) ?? [])
+            {
+                queue.Enqueue(reference);
+            }
+        }
+
+        Assert.Contains("Broker.Client", seen);
     }
 
     [Fact]

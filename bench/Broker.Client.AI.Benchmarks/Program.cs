@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Client.AI.Benchmarks.KeyAdapterBenchmarks).Assembly).Run(args);
