@@ -41,7 +41,7 @@ public sealed class MintCommandTests(CliBroker broker) : IClassFixture<CliBroker
     [Fact]
     public async Task Approvals_OnABrokerWithoutThem_FailWithAClearCode()
     {
-        // The server on main does not serve approvals yet (v1.1): the client's call gets the broker's 404.
+        // A broker without approvals answers 404 (2); this one serves them (tests: ApprovalsCommandTests).
         var run = await broker.RunAsync(CliBroker.AdminKey, ["approvals", "list"]);
         Assert.Contains(run.ExitCode, new[] { 2, 0 });
     }

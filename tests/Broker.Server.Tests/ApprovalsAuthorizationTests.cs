@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Broker.Server.Tests;
 
@@ -93,5 +94,22 @@ public sealed class ApprovalsAuthorizationTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await ApprovalsApiTests.MintAsync(client)).StatusCode);
         var problem = await Actors.AssertProblemAsync(await ApprovalsApiTests.MintAsync(client, "apr_AAAAAAAAAAAAAAAAAAAAAA"), HttpStatusCode.Forbidden);
         Assert.StartsWith("Rule approval_unknown:", problem["detail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AKey_NeverDecidesARequestItMadeItself()
+    {
+        // Only agent keys make requests and they cannot decide, so the routes never meet this; the desk refuses it anyway.
+        var (agentId, agentKey) = await _app.CreateKeyAsync(ApprovalsApiTests.ApprovalAgent("pay-agent"));
+        using var agent = _app.ClientWith(agentKey);
+        var id = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+        var desk = _app.Services.GetRequiredService<Broker.Approvals.ApprovalDesk>();
+        var sameKey = new Broker.Audit.AuditContext(new Broker.Core.Caller(agentId, "pay-agent", Broker.Core.Role.Approver, "default", false, [], []), "req-self");
+
+        var refused = await Assert.ThrowsAsync<Broker.Core.Grants.GrantRefusedException>(() => desk.ApproveAsync(sameKey, id, new Broker.Approvals.ApprovalNarrowing()));
+
+        Assert.Equal(Broker.Core.Grants.GrantRules.ApprovalSelf, refused.Rule);
+        using var admin = _app.Admin();
+        Assert.Equal("pending", (await BrokerApp.JsonAsync(await admin.GetAsync($"/v1/approvals/{id}")))["status"]!.GetValue<string>());
     }
 }
