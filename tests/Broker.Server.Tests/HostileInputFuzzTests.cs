@@ -118,6 +118,14 @@ public sealed class HostileInputFuzzTests
                 return $"{status} error body carries a presented key or secret value ({leaked[..8]}…)";
             }
 
+            // The token endpoint answers its 400s as RFC 6749 §5.2 requires: {"error": code}, nothing more.
+            if (status == 400 && hostile.PathAndQuery.StartsWith("/v1/oauth/token", StringComparison.Ordinal))
+            {
+                return response.Content.Headers.ContentType?.MediaType == "application/json"
+                    && text is """{"error":"invalid_request"}""" or """{"error":"unsupported_grant_type"}""" or """{"error":"invalid_grant"}"""
+                    ? null : $"{status} token endpoint error not RFC 6749: {Short(text)}";
+            }
+
             if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
             {
                 return $"{status} with Content-Type '{response.Content.Headers.ContentType}', not application/problem+json: {Short(text)}";
