@@ -20,11 +20,13 @@ echo "server pid $pid" >&2
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" "$lua"' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
 admin=$(cat "$dir/admin.key")
+# One curl for the 1,000 writes (a config of 1,000 requests), not 1,000 processes.
 for i in $(seq 0 999); do
-  printf '{"value":"sk-bench-value-%04d-0123456789abcdef"}' "$i" |
-    curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' --data-binary @- \
-      http://127.0.0.1:$port/v1/credentials/bench_$i
-done
+  printf 'url = "http://127.0.0.1:%s/v1/credentials/bench_%d"\nrequest = "PUT"\nheader = "Authorization: Bearer %s"\n' "$port" "$i" "$admin"
+  printf 'header = "Content-Type: application/json"\ndata = "{\\"value\\":\\"sk-bench-value-%04d-0123456789abcdef\\"}"\noutput = "/dev/null"\nfail\nnext\n' "$i"
+done > "$lua"
+sed -i '$d' "$lua" # no "next" after the last one
+curl -sS -K "$lua"
 agent=$(curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d '{"name":"bench","role":"agent","credentials":["*"],"tokens":{"audiences":["*"],"scopes":["*"]}}' \
   http://127.0.0.1:$port/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/')

@@ -94,10 +94,7 @@ public sealed class SqliteDatabase
 
     private volatile bool _fileChecked;
 
-    // mmap_size: every audit commit changes the file, and SQLite then drops each other connection's whole page cache
-    // before its next read; with the file mapped, those pages come back from the OS cache without a read() each (the
-    // agent read path's pread calls in the profile, bench/RESULTS-perf.md). Writes still go through write() and the WAL.
-    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON; PRAGMA mmap_size=268435456;";
+    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA secure_delete=ON;";
     private static readonly object Marker = new();
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Initialized = new();
 }
