@@ -31,12 +31,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $agent"
 wrk.body = '{"audience":"https://api.example","task":"task-1","scopes":["read"]}'
 LUA
-measure() { # name, args...
-  local name=$1; shift
-  wrk -t2 -c"$conns" -d2s "$@" >/dev/null
-  echo "== $name"
-  wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" | grep -E "Requests/sec|50%|99%|Non-2xx"
-}
+. bench/scripts/wrk-measure.sh
 measure "GET /healthz" http://127.0.0.1:$port/healthz
 measure "POST /v1/inbound/verify" -s /tmp/broker-wrk-verify.lua http://127.0.0.1:$port/v1/inbound/verify
 measure "POST /v1/tokens" -s /tmp/broker-wrk-tokens.lua http://127.0.0.1:$port/v1/tokens

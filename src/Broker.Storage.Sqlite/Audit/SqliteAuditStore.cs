@@ -63,12 +63,21 @@ public sealed class SqliteAuditStore : SqlAuditStore
         }
 
         command.Prepare();
+        // A batch is stamped with one time (GroupCommitAuditLog): format it once, not once per row.
+        var time = default(DateTimeOffset);
+        string? timeText = null;
         foreach (var r in records)
         {
+            if (timeText is null || r.Time != time)
+            {
+                time = r.Time;
+                timeText = AuditTime.ToText(time);
+            }
+
             p[0].Value = r.Tenant;
             p[1].Value = r.Id;
             // The exact text that was hashed: a record read back re-hashes to the same value.
-            p[2].Value = AuditTime.ToText(r.Time);
+            p[2].Value = timeText;
             p[3].Value = (object?)r.Actor.KeyId ?? DBNull.Value;
             p[4].Value = (object?)r.Actor.Name ?? DBNull.Value;
             p[5].Value = (object?)r.Actor.Role ?? DBNull.Value;

@@ -24,6 +24,9 @@ public abstract class SqlCredentialStore : ICredentialStore
 
     private const string WhereValue = " WHERE c.tenant = @tenant AND c.name = @name AND c.subject = @subject";
 
+    /// <summary>The hot read of <see cref="GetAsync"/> (parameters <c>@tenant</c>, <c>@name</c>, <c>@subject</c>), for a store that keeps it prepared; rows map with <see cref="ReadCurrent"/>.</summary>
+    protected const string SelectCurrentValue = SelectCurrent + WhereValue;
+
     private const string SelectCursor = "SELECT seq FROM tenant_cursors WHERE tenant = @tenant";
 
     private readonly StoreDialect _dialect;
@@ -54,13 +57,13 @@ public abstract class SqlCredentialStore : ICredentialStore
     /// connection itself rather than through <see cref="StoreDialect.RunAsync{T}"/>: no closure, delegate or second
     /// task per read.
     /// </summary>
-    public async Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default)
+    public virtual async Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default)
     {
         try
         {
             await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
-            command.CommandText = SelectCurrent + WhereValue;
+            command.CommandText = SelectCurrentValue;
             Bind(command, "@tenant", tenant);
             Bind(command, "@name", name);
             Bind(command, "@subject", subject);
@@ -253,8 +256,8 @@ public abstract class SqlCredentialStore : ICredentialStore
         await OnChangeRecordedAsync(connection, transaction, tenant, seq, name, cancellationToken).ConfigureAwait(false);
     }
 
-    // The columns of SelectCurrent, in order.
-    private static CredentialRecord ReadCurrent(DbDataReader reader) => new(
+    /// <summary>A row of <see cref="SelectCurrentValue"/> (its columns, in order).</summary>
+    protected static CredentialRecord ReadCurrent(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), StoreJson.ReadLabels(reader.GetString(4)),
         (int)reader.GetInt64(5), UnixMs.To(reader.GetInt64(6)), UnixMs.To(reader.GetInt64(7)),
         new SealedValue((byte[])reader.GetValue(8), (byte[])reader.GetValue(9), reader.GetString(10)), reader.GetString(11));
