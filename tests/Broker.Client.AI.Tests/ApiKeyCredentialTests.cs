@@ -27,7 +27,7 @@ public sealed class ApiKeyCredentialTests
         using var chat = openai.GetChatClient("gpt-test").AsIChatClient();
 
         var (calls, failures, stop, load) = StartLoad(() => chat.GetResponseAsync("ping"));
-        await RotateAsync(broker, model, client, keys, "openai_key");
+        await RotateAsync(broker, model, keys, "openai_key");
         stop.Cancel();
         await load;
 
@@ -71,7 +71,7 @@ public sealed class ApiKeyCredentialTests
         Assert.Equal("ok", (await chat.GetResponseAsync("ping")).Text);
 
         var (calls, failures, stop, load) = StartLoad(() => chat.GetResponseAsync("ping"));
-        await RotateAsync(broker, model, client, keys, "anthropic_key", rotations: 20);
+        await RotateAsync(broker, model, keys, "anthropic_key", rotations: 20);
         stop.Cancel();
         await load;
 
@@ -105,7 +105,7 @@ public sealed class ApiKeyCredentialTests
     /// seen using it, and keys replaced more than <see cref="Grace"/> ago are revoked at the provider (a request that
     /// read the key just before a rotation may still be on its way; providers keep an old key working that long).
     /// </summary>
-    private static async Task RotateAsync(RealBroker broker, FakeModelApi model, BrokerClient client, List<string> keys, string name, int rotations = Rotations)
+    private static async Task RotateAsync(RealBroker broker, FakeModelApi model, List<string> keys, string name, int rotations = Rotations)
     {
         var replaced = new Queue<(string Key, DateTimeOffset At)>();
         for (var i = 1; i <= rotations; i++)
