@@ -64,10 +64,8 @@ internal sealed class CredentialInjector
         return Fill(_headers, values);
     }
 
-    // The seam for a proof of the user: when BrokerToolUser carries one, the overload of
-    // GetCredentialForSubjectAsync that takes a UserProof is called here instead.
     private Task<BrokerCredential> ReadForUserAsync(string name, BrokerToolUser user, CancellationToken cancellationToken)
-        => _client.GetCredentialForSubjectAsync(name, user.Subject, cancellationToken);
+        => _client.GetCredentialForSubjectAsync(name, user.Subject, user.Proof, cancellationToken);
 
     private static Dictionary<string, string> Fill(Dictionary<string, CredentialTemplate> templates, Dictionary<string, string> values)
     {

@@ -156,15 +156,8 @@ public class BrokerClient : IAsyncDisposable
     /// <exception cref="ArgumentException">An argument is null or empty.</exception>
     /// <exception cref="CredentialNotFoundException">The subject has no value for it (404).</exception>
     /// <exception cref="BrokerException">The broker refused (403, …) or could not be reached (0).</exception>
-    public virtual async Task<BrokerCredential> GetCredentialForSubjectAsync(string name, string subject, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentException.ThrowIfNullOrEmpty(subject);
-        ThrowIfDisposed();
-        var credential = (await _rest.GetCredentialAsync(name, subject, cancellationToken).ConfigureAwait(false)).ToModel();
-        _redactor.Add(credential.Name, credential.Value);
-        return credential;
-    }
+    public virtual Task<BrokerCredential> GetCredentialForSubjectAsync(string name, string subject, CancellationToken cancellationToken = default) =>
+        GetCredentialForSubjectAsync(name, subject, null, cancellationToken);
 
     /// <summary>
     /// Asks the broker for the value of <paramref name="name"/> stored for <paramref name="subject"/>, proving that user

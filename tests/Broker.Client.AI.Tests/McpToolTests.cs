@@ -111,6 +111,61 @@ public sealed class McpToolTests
         Assert.Equal(0, server.Rejected);
     }
 
+    [Fact]
+    public async Task PerUser_WithoutTheSubjectsGrant_NeedsTheUsersProof_AndAProofOfAliceNeverReadsBob()
+    {
+        await using var broker = await RealBroker.StartNewAsync();
+        await using var server = await McpHttpServer.StartAsync();
+        var key = AITestUtil.NewSecret("mcp");
+        var alice = AITestUtil.NewSecret("alice");
+        var bob = AITestUtil.NewSecret("bob");
+        server.Allow(key);
+        await broker.SetCredentialAsync("mcp_key", key);
+        await broker.SetCredentialAsync("user_token", alice, subject: "alice");
+        await broker.SetCredentialAsync("user_token", bob, subject: "bob");
+
+        // An agent key without subjects "any": per-user reads need proof; alice's own caller key proves alice.
+        var (_, agentKey) = await broker.CreateKeyAsync(new { name = "proving-agent", role = "agent", credentials = new[] { "*" } });
+        var (_, aliceKey) = await broker.CreateKeyAsync(new { name = "alice-laptop", role = "caller", agents = new[] { "proving-agent" }, subject = "alice" });
+        await using var client = new BrokerClient(broker.Endpoint, agentKey, TestUtil.FastOptions());
+        await client.StartAsync();
+        var proof = UserProof.FromCallerKey(aliceKey);
+        var options = new BrokerMcpToolOptions
+        {
+            Headers = { ["Authorization"] = "Bearer $<credentials.mcp_key>", ["X-User-Token"] = "$<credentials.user_token>" },
+            PerUserCredentials = { "user_token" },
+            UserResolver = (args, _) => ValueTask.FromResult(args.Context?.TryGetValue("user", out var u) == true
+                ? new BrokerToolUser((string)u!, (string)u! == "unproven" ? null : proof)
+                : null),
+        };
+
+        await using var tools = await BrokerMcpTools.ConnectHttpAsync(client, new HttpClientTransportOptions { Endpoint = server.Endpoint }, options);
+        var whoami = Assert.Single(tools.Tools, t => t.Name == "whoami");
+
+        await CallAsync(whoami, new(), user: "alice");
+        Assert.Equal(alice, Assert.Single(server.UserTokensSeen));
+
+        // A prompt that names bob, with alice's proof, or with none: refused by the broker, bob's value never sent.
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(whoami, new(), user: "bob"));
+        Assert.Equal(403, FindBrokerException(refused)?.Status);
+        await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(whoami, new(), user: "unproven"));
+        Assert.DoesNotContain(bob, server.UserTokensSeen);
+        Assert.DoesNotContain(aliceKey, proof.ToString(), StringComparison.Ordinal);
+    }
+
+    private static BrokerException? FindBrokerException(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is BrokerException broker)
+            {
+                return broker;
+            }
+        }
+
+        return null;
+    }
+
     private static async Task<string> CallAsync(AIFunction tool, Dictionary<string, object?> args, string? user = null)
     {
         var arguments = new AIFunctionArguments(args);

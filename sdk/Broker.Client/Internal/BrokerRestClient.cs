@@ -95,10 +95,6 @@ internal sealed class BrokerRestClient : IDisposable
         return new FeedPage(feed, response.Headers.ETag?.ToString());
     }
 
-    /// <summary><c>GET /v1/agent/credentials/{name}?subject=</c>.</summary>
-    public Task<CredentialDto> GetCredentialAsync(string name, string subject, CancellationToken cancellationToken)
-        => GetCredentialAsync(name, subject, null, cancellationToken);
-
     /// <summary><c>GET /v1/agent/credentials/{name}?subject=</c> with proof of that user.</summary>
     public async Task<CredentialDto> GetCredentialAsync(string name, string subject, UserProof? proof, CancellationToken cancellationToken)
     {
