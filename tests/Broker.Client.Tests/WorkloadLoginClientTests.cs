@@ -86,8 +86,16 @@ public sealed class WorkloadLoginClientTests : IAsyncLifetime
             await Ensure(await admin.PostAsync($"v1/keys/{first["id"]!.GetValue<string>()}/revoke", null));
         }
 
-        var refused = await Assert.ThrowsAsync<BrokerException>(() => client.GetCredentialForSubjectAsync("db", "alice", null));
-        Assert.Equal(401, refused.Status);
+        // The next call sees the 401 and the client logs in again for the call after it; or the client's feed, woken by
+        // the revoke, has logged in again already and the call succeeds. Either way no call after that fails.
+        try
+        {
+            await client.GetCredentialForSubjectAsync("db", "alice", null);
+        }
+        catch (BrokerException refused) when (refused.Status == 401)
+        {
+        }
+
         Assert.Equal("db-alice", (await client.GetCredentialForSubjectAsync("db", "alice", null)).Value);
         Assert.Contains(await KeysAsync(), k => k!["name"]!.GetValue<string>() == "system:serviceaccount:ci:second");
     }
