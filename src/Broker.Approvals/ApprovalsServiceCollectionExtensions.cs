@@ -23,7 +23,8 @@ public static class ApprovalsServiceCollectionExtensions
         services.TryAddSingleton<ApprovalWebhook>();
         services.AddHostedService(sp => sp.GetRequiredService<ApprovalWebhook>());
         services.TryAddSingleton<ApprovalDesk>();
-        services.AddHttpClient(ApprovalWebhook.HttpClientName).AddStandardResilienceHandler();
+        // No factory request logging: it writes the URL, and a webhook URL (Slack, Teams) is itself a secret.
+        services.AddHttpClient(ApprovalWebhook.HttpClientName).RemoveAllLoggers().AddStandardResilienceHandler();
         return services;
     }
 }

@@ -148,7 +148,8 @@ public sealed class McpToolTests
         // A prompt that names bob, with alice's proof, or with none: refused by the broker, bob's value never sent.
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(whoami, new(), user: "bob"));
         Assert.Equal(403, FindBrokerException(refused)?.Status);
-        await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(whoami, new(), user: "unproven"));
+        var unproven = await Assert.ThrowsAnyAsync<Exception>(() => CallAsync(whoami, new(), user: "unproven"));
+        Assert.Equal(403, FindBrokerException(unproven)?.Status);
         Assert.DoesNotContain(bob, server.UserTokensSeen);
         Assert.DoesNotContain(aliceKey, proof.ToString(), StringComparison.Ordinal);
     }

@@ -20,6 +20,9 @@ public sealed class ApprovalWebhookTests
 {
     private const string Secret = "whsec_approvals-test-0123456789abcdef";
 
+    // A Slack-style webhook URL is itself a secret: its path is the credential.
+    private const string HookPath = "/services/T0BROKER/B0BROKER/hookpath-secret-0123456789abcdef";
+
     /// <summary>A local receiver that checks the signature the way docs/approvals.md tells integrators to.</summary>
     private sealed class Receiver : IAsyncDisposable
     {
@@ -29,7 +32,7 @@ public sealed class ApprovalWebhookTests
 
         public TaskCompletionSource<(string Body, bool SignatureValid)> Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+        public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + HookPath;
 
         public static async Task<Receiver> StartAsync()
         {
@@ -37,7 +40,7 @@ public sealed class ApprovalWebhookTests
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var app = builder.Build();
             var receiver = new Receiver(app);
-            app.MapPost("/hook", async (HttpRequest request) =>
+            app.MapPost(HookPath, async (HttpRequest request) =>
             {
                 using var buffer = new MemoryStream();
                 await request.Body.CopyToAsync(buffer);
@@ -87,6 +90,7 @@ public sealed class ApprovalWebhookTests
         Assert.DoesNotContain(ApprovalsApiTests.StripeValue, body, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, string.Join('\n', logs), StringComparison.Ordinal);
+        Assert.DoesNotContain(HookPath, string.Join('\n', logs), StringComparison.Ordinal);
         Assert.DoesNotContain(ApprovalsApiTests.StripeValue, string.Join('\n', logs), StringComparison.Ordinal);
     }
 
