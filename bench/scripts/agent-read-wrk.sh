@@ -5,7 +5,7 @@
 # AUDIT=off runs bench/Broker.Bench.Host (the same server with an audit log that records nothing). NOBUILD=1 skips
 # the build. PORT overrides 18184. PROFILE=out.nettrace also records a dotnet-trace cpu-sampling profile of the server
 # during the agent read run (needs dotnet-trace on PATH); PERF=out.data a `perf record -g` one instead (run with
-# DOTNET_PerfMapEnabled=1 so perf names the JIT-compiled frames).
+# DOTNET_PerfMapEnabled=1 so perf names the JIT-compiled frames). ERRLOG=file keeps the server's stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; port=${PORT:-18184}
@@ -14,7 +14,7 @@ if [ "${AUDIT:-on}" = off ]; then project=bench/Broker.Bench.Host; name=Broker.B
 [ -n "${NOBUILD:-}" ] || dotnet build $project -c Release -v q -nologo >/dev/null
 dir=$(mktemp -d)
 lua=$(mktemp /tmp/broker-wrk-agent-XXXX.lua)
-Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>&1 &
+Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>${ERRLOG:-/dev/null} &
 pid=$!
 echo "server pid $pid" >&2
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" "$lua"' EXIT

@@ -44,6 +44,14 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
     private readonly ConcurrentDictionary<string, AuditChainHead> _committed = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _writerLoop;
+    // Wakes the writer thread: set by every enqueue and by completion, reset by the writer before it re-checks.
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
+
+    // Committed (durable) batches handed from the writer thread to the publishing thread under _publishLock, so the
+    // writer starts the next transaction while this batch's waiters are being woken.
+    private readonly object _publishLock = new();
+    private readonly List<Committed> _committedBatches = [];
+    private bool _writerDone;
     private readonly Task _sinkLoop;
 
     // Owned by the writer loop alone: no locks. A tenant absent here is read from the store on first use.
@@ -88,7 +96,11 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
             });
         }
 
-        _writerLoop = Task.Run(WriteLoopAsync);
+        // The writer is the one serial stage every audited answer waits on. On a thread of its own it is never queued
+        // behind the requests it serves (on the thread pool, each batch's continuation waited its turn behind them).
+        _writerLoop = Task.WhenAll(
+            StartThread("Broker audit writer", WriteLoop),
+            StartThread("Broker audit publisher", PublishLoop));
         _sinkLoop = _sinkQueue is null ? Task.CompletedTask : Task.Run(SinkLoopAsync);
     }
 
@@ -111,6 +123,7 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
         var pending = new Pending(entry);
         if (_queue.Writer.TryWrite(pending))
         {
+            _wake.Set();
             return Wait(pending, cancellationToken);
         }
 
@@ -148,6 +161,7 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         _queue.Writer.TryComplete();
+        _wake.Set();
         await using (cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), _abort).ConfigureAwait(false))
         {
             await _writerLoop.ConfigureAwait(false);
@@ -185,6 +199,7 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
             using var timeout = new CancellationTokenSource(_enqueueTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             await _queue.Writer.WriteAsync(pending, linked.Token).ConfigureAwait(false);
+            _wake.Set();
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -199,20 +214,113 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
         await Wait(pending, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync()
+    private static Task StartThread(string name, Action loop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                loop();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        }.Start();
+        return done.Task;
+    }
+
+    private void WriteLoop()
+    {
+        try
+        {
+            WriteBatches();
+        }
+        finally
+        {
+            lock (_publishLock)
+            {
+                _writerDone = true;
+                Monitor.Pulse(_publishLock);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Answers the waiters of committed batches, in commit order, then copies each batch to the sinks and publishes
+    /// its heads for checkpoints. Waking a waiter queues work on the thread pool (and may wake a worker), which the
+    /// writer no longer pays for between two transactions.
+    /// </summary>
+    private void PublishLoop()
+    {
+        var batches = new List<Committed>();
+        while (true)
+        {
+            lock (_publishLock)
+            {
+                while (_committedBatches.Count == 0 && !_writerDone)
+                {
+                    Monitor.Wait(_publishLock);
+                }
+
+                if (_committedBatches.Count == 0)
+                {
+                    return;
+                }
+
+                batches.AddRange(_committedBatches);
+                _committedBatches.Clear();
+            }
+
+            foreach (var batch in batches)
+            {
+                Publish(batch.Batch, batch.Records, batch.Touched);
+            }
+
+            batches.Clear();
+        }
+    }
+
+    private void WriteBatches()
     {
         var batch = new List<Pending>(_maxBatchSize);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (batch.Count < _maxBatchSize && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
             }
 
+            if (batch.Count == 0)
+            {
+                if (reader.Completion.IsCompleted)
+                {
+                    return;
+                }
+
+                // Reset, then look again: an enqueue between the last TryRead and the Reset set the event before it
+                // was reset, but its item is visible to this second look.
+                _wake.Reset();
+                if (!reader.TryPeek(out _) && !reader.Completion.IsCompleted)
+                {
+                    _wake.Wait();
+                }
+
+                continue;
+            }
+
             try
             {
-                await CommitAsync(batch).ConfigureAwait(false);
+                // Synchronous on this thread: the SQLite store completes synchronously, and a store that does real
+                // I/O (PostgreSQL) blocks only this thread, never a pool thread.
+                CommitAsync(batch).GetAwaiter().GetResult();
             }
             catch (Exception ex)
             {
@@ -274,13 +382,7 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
 
         if (failure is not null)
         {
-            foreach (var pending in batch)
-            {
-                pending.TrySetException(new AuditUnavailableException("The audit record could not be written; the operation was not performed.", failure));
-                // A waiter that was cancelled no longer observes its task; mark the exception seen.
-                _ = pending.Task.Exception;
-            }
-
+            Fail(batch, failure);
             return;
         }
 
@@ -289,6 +391,26 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
             _heads[tenant] = head;
         }
 
+        lock (_publishLock)
+        {
+            _committedBatches.Add(new Committed(batch.ToArray(), records, touched));
+            Monitor.Pulse(_publishLock);
+        }
+    }
+
+    private static void Fail(IEnumerable<Pending> batch, Exception failure)
+    {
+        foreach (var pending in batch)
+        {
+            pending.TrySetException(new AuditUnavailableException("The audit record could not be written; the operation was not performed.", failure));
+            // A waiter that was cancelled no longer observes its task; mark the exception seen.
+            _ = pending.Task.Exception;
+        }
+    }
+
+    /// <summary>The batch is durable: answer its waiters, then copy it to the sinks and publish its heads for checkpoints.</summary>
+    private void Publish(IEnumerable<Pending> batch, AuditRecord[] records, Dictionary<string, AuditChainHead> touched)
+    {
         foreach (var pending in batch)
         {
             pending.TrySetResult();
@@ -356,6 +478,9 @@ public sealed partial class GroupCommitAuditLog : IAuditLog, IAsyncDisposable, I
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Audit sink queue is full; {Count} committed records were not copied to the sinks.")]
     private static partial void LogSinkDropped(ILogger logger, int count);
+
+    /// <summary>A batch the writer committed, waiting for the publishing thread.</summary>
+    private sealed record Committed(Pending[] Batch, AuditRecord[] Records, Dictionary<string, AuditChainHead> Touched);
 
     /// <summary>One item for the sinks: a committed batch or a checkpoint.</summary>
     private readonly record struct SinkItem(AuditRecord[]? Records, AuditCheckpoint? Checkpoint);

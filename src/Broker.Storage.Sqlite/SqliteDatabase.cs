@@ -26,6 +26,29 @@ public sealed class SqliteDatabase
 
     public string Path { get; }
 
+    /// <summary>
+    /// A connection of its own, outside the pool, configured like every other: for a single owner that keeps it (and
+    /// its prepared statements) for its whole life, such as the audit writer. The caller disposes it.
+    /// </summary>
+    public SqliteConnection OpenDedicated()
+    {
+        EnsureFile();
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; " + ConnectionPragmas;
+            command.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     public SqliteConnection Open()
     {
         EnsureFile();

@@ -59,6 +59,11 @@ public sealed class AuditStoreContractTests
         await Assert.ThrowsAnyAsync<Exception>(() => stores.Audit.AppendAsync([other, fork], CancellationToken.None));
         Assert.Equal(AuditChainHead.Genesis, await stores.Audit.GetHeadAsync("b", CancellationToken.None));
         Assert.Equal(first.AsHead, await stores.Audit.GetHeadAsync("a", CancellationToken.None));
+
+        // The store is not left broken by the failed batch (SQLite drops its append connection and opens another).
+        var second = AuditRecord.Chain(Read("a", 2), first.AsHead, t0);
+        await stores.Audit.AppendAsync([second], CancellationToken.None);
+        Assert.Equal(second.AsHead, await stores.Audit.GetHeadAsync("a", CancellationToken.None));
     }
 
     [Theory]

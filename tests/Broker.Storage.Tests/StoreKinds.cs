@@ -173,6 +173,8 @@ internal sealed class SqliteStores : TestStores
 
     public override void Dispose()
     {
+        // The audit store keeps a connection of its own (outside the pool) for its appends.
+        ((IDisposable)Audit).Dispose();
         using (var connection = new SqliteDatabase(_path).Open())
         {
             SqliteConnection.ClearPool(connection);

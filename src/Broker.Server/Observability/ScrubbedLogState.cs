@@ -32,12 +32,16 @@ internal sealed class ScrubbedLogState : IReadOnlyList<KeyValuePair<string, obje
 
     public override string ToString() => Message;
 
-    /// <summary>A scope's state as a sink may see it: key/value scopes stay key/value, anything else becomes scrubbed text.</summary>
+    /// <summary>
+    /// A scope's state as a sink may see it: key/value scopes stay key/value (scrubbed when a sink first reads them:
+    /// every request opens the host's scope, and most requests log nothing), anything else becomes scrubbed text.
+    /// </summary>
     public static object? OfScope(object? scope) => scope switch
     {
         null => null,
         string text => SecretScrubber.Scrub(text),
-        IEnumerable<KeyValuePair<string, object?>> pairs => new ScrubbedLogState(SecretScrubber.Scrub(scope.ToString() ?? string.Empty), pairs),
+        ScrubbedLogState or LazyScope => scope,
+        IEnumerable<KeyValuePair<string, object?>> pairs => new LazyScope(pairs),
         _ => SecretScrubber.Scrub(Convert.ToString(scope, CultureInfo.InvariantCulture) ?? string.Empty),
     };
 
@@ -50,4 +54,23 @@ internal sealed class ScrubbedLogState : IReadOnlyList<KeyValuePair<string, obje
         IEnumerable items => SecretScrubber.Scrub(string.Join(", ", items.Cast<object?>().Select(i => Convert.ToString(i, CultureInfo.InvariantCulture) ?? "(null)"))),
         _ => SecretScrubber.Scrub(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty),
     };
+
+    /// <summary>A key/value scope scrubbed on first read, once, whichever sink reads it first.</summary>
+    private sealed class LazyScope(IEnumerable<KeyValuePair<string, object?>> original) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private ScrubbedLogState? _scrubbed;
+
+        private ScrubbedLogState Scrubbed => LazyInitializer.EnsureInitialized(
+            ref _scrubbed, () => new ScrubbedLogState(SecretScrubber.Scrub(original.ToString() ?? string.Empty), original));
+
+        public int Count => Scrubbed.Count;
+
+        public KeyValuePair<string, object?> this[int index] => Scrubbed[index];
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => Scrubbed.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => Scrubbed.Message;
+    }
 }
