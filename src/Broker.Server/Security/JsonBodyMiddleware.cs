@@ -28,15 +28,21 @@ public sealed class JsonBodyMiddleware(RequestDelegate next, IOptions<BrokerOpti
         }
 
         var request = context.Request;
-        if (JsonMediaType(request.ContentType) is not { } mediaType)
+        var contentType = request.ContentType;
+        if (!string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type", UnsupportedDetail);
-            return;
+            // Anything but the plain type (what nearly every client sends) is parsed: parameters, suffix, charset.
+            if (JsonMediaType(contentType) is not { } mediaType)
+            {
+                await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type", UnsupportedDetail);
+                return;
+            }
+
+            // The charset has been checked; what the framework reads next is plain UTF-8 JSON.
+            request.ContentType = mediaType;
         }
 
-        // The charset has been checked; what the framework reads next is plain UTF-8 JSON.
-        request.ContentType = mediaType;
-        var body = await ReadAsync(request.Body, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var body = await ReadAsync(request.Body, request.ContentLength, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
             await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Payload Too Large", "The request body is larger than 64 KiB.");
@@ -92,19 +98,28 @@ public sealed class JsonBodyMiddleware(RequestDelegate next, IOptions<BrokerOpti
     }
 
     /// <summary>The whole body, or null when it is longer than <paramref name="limit"/> (Kestrel stops it earlier; other servers may not).</summary>
-    private static async Task<MemoryStream?> ReadAsync(Stream body, long limit, CancellationToken cancellationToken)
+    private static async Task<MemoryStream?> ReadAsync(Stream body, long? declaredLength, long limit, CancellationToken cancellationToken)
     {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        // Sized by Content-Length when it is within the limit (a lie only costs a resize or an early 413).
+        var buffer = new MemoryStream(declaredLength is long length && length > 0 && length <= limit ? (int)length : 0);
+        // Pooled, and cleared when returned: a body may carry a presented key.
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk, clearArray: true);
         }
 
         buffer.Position = 0;
