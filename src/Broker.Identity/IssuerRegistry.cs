@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Broker.Audit;
 using Broker.Core;
+using Broker.Keys;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Broker.Identity;
@@ -10,17 +11,23 @@ namespace Broker.Identity;
 /// <summary>
 /// The trusted issuers of each tenant as audited use cases (<c>issuer.create</c>, <c>issuer.delete</c>), and the
 /// read the hot path uses: a tenant's issuers from memory, re-read from the store after
-/// <see cref="CacheLifetime"/> (so a change made on another replica holds there within that time) and at once after
-/// a change made here.
+/// <see cref="CacheLifetime"/> and at once after a change made here.
+/// <para>
+/// A delete is a narrowing, so it holds on every replica before it answers: with replicas
+/// (<paramref name="replicas"/> registered, as on PostgreSQL) it waits <see cref="CacheLifetime"/> after the commit,
+/// by which time every replica's copy read before the commit has expired (a copy's age counts from before its read
+/// began). Its cached keys and every assertion validated under it stop with it (assertions are checked against the
+/// current list).
+/// </para>
 /// </summary>
-public sealed class IssuerRegistry(ITrustedIssuerStore store, AuditTrail audit, IssuerKeys keys, TimeProvider time)
+public sealed class IssuerRegistry(ITrustedIssuerStore store, AuditTrail audit, IssuerKeys keys, TimeProvider time, IRevocationBarrier? replicas = null)
 {
     public const int MaxAudiences = 20;
     public const int MaxTextLength = 512;
     public const int MaxJwksLength = 64 * 1024;
 
-    /// <summary>How long a tenant's issuers are answered from memory.</summary>
-    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+    /// <summary>How long a tenant's issuers are answered from memory (one store read per tenant and second on the hot path).</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, (IReadOnlyList<TrustedIssuer> Issuers, DateTimeOffset ReadAt)> _cache = new(StringComparer.Ordinal);
 
@@ -88,6 +95,13 @@ public sealed class IssuerRegistry(ITrustedIssuerStore store, AuditTrail audit, 
         if (!deleted)
         {
             throw new BrokerOperationException(BrokerErrorKind.NotFound, $"This tenant trusts no issuer named '{target}'.");
+        }
+
+        if (replicas is not null)
+        {
+            // Not the key-event barrier itself (issuers are not key events), but the same promise: every replica's
+            // copy of this tenant's issuers, read before the commit, has expired when this answers.
+            await Task.Delay(CacheLifetime, time, cancellationToken).ConfigureAwait(false);
         }
     }
 
