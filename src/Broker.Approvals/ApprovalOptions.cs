@@ -8,6 +8,12 @@ public sealed class ApprovalOptions
     /// <summary>How long a pending request waits for a decision, and how long an approval may then be used.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long an expired approval stays readable (<c>GET /v1/approvals/{id}</c>) before it is deleted; zero keeps them
+    /// all. Its request and decision stay in the audit trail either way.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Where each new request is POSTed (Slack/Teams-style JSON with <c>text</c>); null: no webhook.</summary>
     public Uri? WebhookUrl { get; set; }
 

@@ -25,4 +25,10 @@ public interface IApprovalStore
     /// used at <paramref name="now"/>; false when any of that does not hold (nothing changes then).
     /// </summary>
     Task<bool> ConsumeAsync(string tenant, string id, string keyId, string hash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the approvals that expired before <paramref name="expiredBefore"/> (none of them can be decided or used
+    /// any more; their decisions stay in the audit trail); returns how many.
+    /// </summary>
+    Task<int> PruneAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default);
 }

@@ -87,4 +87,42 @@ public sealed class ApprovalStoreContractTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task Prune_DeletesOnlyWhatExpiredBeforeTheCutoff_InEveryTenant(string kind)
+    {
+        var (store, owner) = Create(kind);
+        using var _ = owner;
+        await store.InsertAsync(Pending("default", "apr_old"));
+        await store.InsertAsync(Pending("acme", "apr_old"));
+        await store.InsertAsync(Pending("default", "apr_new") with { ExpiresAt = T0.AddDays(40) });
+
+        // Cut-off exactly at the old ones' expiry: "before" is strict, nothing goes.
+        Assert.Equal(0, await store.PruneAsync(T0.AddMinutes(10)));
+        Assert.Equal(2, await store.PruneAsync(T0.AddDays(1)));
+        Assert.Null(await store.GetAsync("default", "apr_old"));
+        Assert.Null(await store.GetAsync("acme", "apr_old"));
+        Assert.NotNull(await store.GetAsync("default", "apr_new"));
+    }
+
+    [Fact]
+    public async Task PruneService_KeepsTheRetention_AndZeroKeepsEverything()
+    {
+        var (store, owner) = Create("sqlite");
+        using var _ = owner;
+        await store.InsertAsync(Pending("default", "apr_old"));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(T0.AddDays(30));
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger<ApprovalPruneService>.Instance;
+
+        var off = new ApprovalPruneService(store, Microsoft.Extensions.Options.Options.Create(new ApprovalOptions { Retention = TimeSpan.Zero }), time, logger);
+        Assert.Equal(0, await off.PruneOnceAsync());
+
+        var service = new ApprovalPruneService(store, Microsoft.Extensions.Options.Options.Create(new ApprovalOptions()), time, logger);
+        Assert.Equal(0, await service.PruneOnceAsync()); // expired 30 days less 10 minutes ago: kept
+        time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(1, await service.PruneOnceAsync());
+        Assert.Null(await store.GetAsync("default", "apr_old"));
+    }
 }

@@ -96,6 +96,12 @@ public abstract class SqlApprovalStore : IApprovalStore
             new { tenant, id, keyId, hash, now = UnixMs.From(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
             cancellationToken);
 
+    public Task<int> PruneAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM approvals WHERE expires_at < @expiredBefore",
+            new { expiredBefore = UnixMs.From(expiredBefore) }, cancellationToken: cancellationToken)),
+            cancellationToken);
+
     /// <summary>Called after a committed decision, on the same connection, to wake the other replicas' waiters (PostgreSQL: a NOTIFY).</summary>
     protected virtual Task AfterDecideAsync(DbConnection connection, string tenant, string id, CancellationToken cancellationToken) => Task.CompletedTask;
 
