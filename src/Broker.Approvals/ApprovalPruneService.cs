@@ -1,3 +1,4 @@
+using Broker.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,28 +33,8 @@ public sealed partial class ApprovalPruneService(IApprovalStore store, IOptions<
         return pruned;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await PruneOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The store is down: the next tick tries again.
-                    LogFailed(logger, ex.GetType().Name);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(Interval, time, PruneOnceAsync, ex => LogFailed(logger, ex.GetType().Name), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} approvals expired longer ago than the retention.")]
     private static partial void LogPruned(ILogger logger, int count);

@@ -1,3 +1,4 @@
+using Broker.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,30 +15,15 @@ public sealed partial class WorkloadKeyPruneService(IWorkloadProfileStore store,
 
     public static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromDays(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(Interval, time, PruneOnceAsync, ex => LogFailed(logger, ex.GetType().Name), stoppingToken);
+
+    private async Task PruneOnceAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
+        var pruned = await store.PruneAsync(time.GetUtcNow() - KeptAfterExpiry, cancellationToken).ConfigureAwait(false);
+        if (pruned > 0)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    var pruned = await store.PruneAsync(time.GetUtcNow() - KeptAfterExpiry, stoppingToken).ConfigureAwait(false);
-                    if (pruned > 0)
-                    {
-                        LogPruned(logger, pruned);
-                    }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The store is down: the next tick tries again.
-                    LogFailed(logger, ex.GetType().Name);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogPruned(logger, pruned);
         }
     }
 
