@@ -46,6 +46,12 @@ public sealed class SqliteAuditRetentionStore(SqliteDatabase database) : SqlAudi
             var deleted = await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM audit_records WHERE tenant = @Tenant AND id IN (SELECT id FROM audit_records WHERE tenant = @Tenant AND id <= @Id ORDER BY id LIMIT @batchSize)",
                 new { anchor.Tenant, anchor.Id, batchSize = (long)batchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+            // The value-read blocks whose every id is at or below the anchor point at nothing left (a block the
+            // anchor cuts through keeps its row: it may still hold reads above the anchor).
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM audit_value_blocks WHERE tenant = @Tenant AND block < @FirstKeptBlock",
+                new { anchor.Tenant, FirstKeptBlock = (anchor.Id + 1) >> SqliteAuditStore.ValueBlockShift }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return deleted;
         }, cancellationToken);

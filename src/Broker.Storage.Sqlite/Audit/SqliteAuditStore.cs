@@ -1,5 +1,7 @@
 using Broker.Audit;
 using Broker.Storage.Audit;
+using Broker.Storage.Rows;
+using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Broker.Storage.Sqlite.Audit;
@@ -13,6 +15,11 @@ namespace Broker.Storage.Sqlite.Audit;
 /// their own, outside the pool, with the INSERT prepared once for the connection's life (not once per batch:
 /// SQLite compiling it cost about 70 µs a batch). Same settings as every connection: WAL, <c>synchronous=FULL</c>,
 /// so a commit is on disk when it returns.
+/// </para>
+/// <para>
+/// "Was this secret read?" goes through <c>audit_value_blocks</c> (migration 0013), not an index on the records: a
+/// read record adds a row only the first time its block of <see cref="ValueBlockSize"/> ids sees its value's HMAC,
+/// so an append writes pages at the tail of the trail and not one random index page per read.
 /// </para>
 /// </summary>
 public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
@@ -29,6 +36,19 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
         "@Reason", "@RequestId", "@ClientAddress", "@UserAgent", "@ValueHmac", "@PrevHash", "@Hash",
     ];
 
+    /// <summary>Ids per block of <c>audit_value_blocks</c>: block = id &gt;&gt; <see cref="ValueBlockShift"/>.</summary>
+    public const int ValueBlockShift = 14;
+
+    /// <summary>16,384: a value read in a block costs one row there, and the question scans a named block whole.</summary>
+    public const long ValueBlockSize = 1L << ValueBlockShift;
+
+    private const string InsertBlockSql =
+        "INSERT OR IGNORE INTO audit_value_blocks (tenant, value_hmac, block) VALUES (@Tenant, @ValueHmac, @Block)";
+
+    // The blocks the append connection has written (or found written), so a read of a value already in its block
+    // costs no statement at all. Bounded; cleared when it fills, and on any failed batch.
+    private const int MaxKnownBlocks = 65_536;
+
     private readonly Func<CancellationToken, Task<SqliteConnection>> _open;
     private readonly SqliteDatabase? _database;
 
@@ -37,6 +57,10 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
     private SqliteConnection? _writer;
     private SqliteCommand? _insert;
     private SqliteParameter[]? _parameters;
+    private SqliteCommand? _insertBlock;
+    private SqliteParameter[]? _blockParameters;
+    private readonly HashSet<(string Tenant, string ValueHmac, long Block)> _knownBlocks = [];
+    private readonly HashSet<(string Tenant, string ValueHmac, long Block)> _newBlocks = [];
     private bool _disposed;
 
     /// <summary>Uses connections from <paramref name="open"/> (opened, configured: WAL, <c>synchronous=FULL</c> for durability across a machine crash).</summary>
@@ -74,8 +98,41 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
         var p = PrepareInsert(command);
         command.Transaction = transaction;
         Insert(command, p, records, cancellationToken);
+        await using var blockCommand = connection.CreateCommand();
+        var bp = PrepareInsertBlock(blockCommand);
+        blockCommand.Transaction = transaction;
+        var blocks = new HashSet<(string, string, long)>();
+        InsertBlocks(blockCommand, bp, records, known: null, blocks);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Newest first: the blocks in which the value was read, newest first, each scanned through the primary key for
+    /// the records that carry it, until <paramref name="limit"/> are found. One read transaction, so one state.
+    /// </summary>
+    public override Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
+        Dialect.RunAsync<IReadOnlyList<AuditRecord>>(async connection =>
+        {
+            await using var transaction = await Dialect.BeginSnapshotAsync(connection, cancellationToken).ConfigureAwait(false);
+            var blocks = await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT block FROM audit_value_blocks WHERE tenant = @tenant AND value_hmac = @valueHmac ORDER BY block DESC",
+                new { tenant, valueHmac }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var found = new List<AuditRecord>();
+            foreach (var block in blocks)
+            {
+                var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
+                    $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND id >= @first AND id <= @last AND value_hmac = @valueHmac ORDER BY id DESC LIMIT @remaining",
+                    new { tenant, valueHmac, first = block << ValueBlockShift, last = ((block + 1) << ValueBlockShift) - 1, remaining = (long)(limit - found.Count) },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                found.AddRange(rows.Select(r => r.ToRecord()));
+                if (found.Count >= limit)
+                {
+                    break;
+                }
+            }
+
+            return found;
+        }, cancellationToken);
 
     public void Dispose()
     {
@@ -106,12 +163,25 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
 
                     _insert = _writer.CreateCommand();
                     _parameters = PrepareInsert(_insert);
+                    _insertBlock = _writer.CreateCommand();
+                    _blockParameters = PrepareInsertBlock(_insertBlock);
                 }
 
                 using var transaction = _writer.BeginTransaction(deferred: false);
                 _insert!.Transaction = transaction;
+                _insertBlock!.Transaction = transaction;
                 Insert(_insert, _parameters!, records, cancellationToken);
+                _newBlocks.Clear();
+                InsertBlocks(_insertBlock, _blockParameters!, records, _knownBlocks, _newBlocks);
                 transaction.Commit();
+
+                // Remembered only once committed: a rolled-back row must be written again by the next batch.
+                if (_knownBlocks.Count + _newBlocks.Count > MaxKnownBlocks)
+                {
+                    _knownBlocks.Clear();
+                }
+
+                _knownBlocks.UnionWith(_newBlocks);
             }
             catch
             {
@@ -125,6 +195,11 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
                 {
                     _insert.Transaction = null;
                 }
+
+                if (_insertBlock is not null)
+                {
+                    _insertBlock.Transaction = null;
+                }
             }
         }
     }
@@ -132,10 +207,56 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
     private void CloseWriter()
     {
         _insert?.Dispose();
+        _insertBlock?.Dispose();
         _writer?.Dispose();
         _insert = null;
+        _insertBlock = null;
         _writer = null;
         _parameters = null;
+        _blockParameters = null;
+        _knownBlocks.Clear();
+    }
+
+    private static SqliteParameter[] PrepareInsertBlock(SqliteCommand command)
+    {
+        command.CommandText = InsertBlockSql;
+        SqliteParameter[] p =
+        [
+            command.Parameters.Add("@Tenant", SqliteType.Text),
+            command.Parameters.Add("@ValueHmac", SqliteType.Text),
+            command.Parameters.Add("@Block", SqliteType.Integer),
+        ];
+        command.Prepare();
+        return p;
+    }
+
+    // Every read record's (tenant, value HMAC, block), once per batch, skipping those in known; what it wrote (or
+    // found already there) is added to written.
+    private static void InsertBlocks(
+        SqliteCommand command,
+        SqliteParameter[] p,
+        IReadOnlyList<AuditRecord> records,
+        HashSet<(string Tenant, string ValueHmac, long Block)>? known,
+        HashSet<(string Tenant, string ValueHmac, long Block)> written)
+    {
+        foreach (var r in records)
+        {
+            if (r.ValueHmac is null)
+            {
+                continue;
+            }
+
+            var key = (r.Tenant, r.ValueHmac, r.Id >> ValueBlockShift);
+            if ((known is not null && known.Contains(key)) || !written.Add(key))
+            {
+                continue;
+            }
+
+            p[0].Value = key.Tenant;
+            p[1].Value = key.ValueHmac;
+            p[2].Value = key.Item3;
+            command.ExecuteNonQuery();
+        }
     }
 
     private static SqliteParameter[] PrepareInsert(SqliteCommand command)

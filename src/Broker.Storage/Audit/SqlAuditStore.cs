@@ -11,7 +11,8 @@ namespace Broker.Storage.Audit;
 /// </summary>
 public abstract class SqlAuditStore : IAuditStore
 {
-    private const string Columns =
+    /// <summary>The columns of <see cref="AuditRow"/>, for a store's own reads.</summary>
+    protected const string Columns =
         "tenant AS Tenant, id AS Id, time AS Time, actor_key_id AS ActorKeyId, actor_name AS ActorName, " +
         "actor_role AS ActorRole, action AS Action, target AS Target, outcome AS Outcome, reason AS Reason, " +
         "request_id AS RequestId, client_address AS ClientAddress, user_agent AS UserAgent, value_hmac AS ValueHmac, " +
@@ -56,11 +57,15 @@ public abstract class SqlAuditStore : IAuditStore
             new { tenant, keyId, limit = (long)limit },
             cancellationToken);
 
-    public Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
+    /// <summary>Through the database's index on (tenant, value_hmac, id) by default; a store may answer it another way.</summary>
+    public virtual Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
         ReadAsync(
             $"SELECT {Columns} FROM audit_records WHERE tenant = @tenant AND value_hmac = @valueHmac ORDER BY id DESC LIMIT @limit",
             new { tenant, valueHmac, limit = (long)limit },
             cancellationToken);
+
+    /// <summary>The dialect the reads run through.</summary>
+    protected StoreDialect Dialect => _dialect;
 
     private Task<IReadOnlyList<AuditRecord>> ReadAsync(string sql, object parameters, CancellationToken cancellationToken) =>
         _dialect.RunAsync<IReadOnlyList<AuditRecord>>(async connection =>
