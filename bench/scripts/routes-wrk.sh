@@ -4,14 +4,15 @@
 # usage: bash bench/scripts/routes-wrk.sh [connections] [seconds]   (needs wrk)
 # AUDIT=off runs bench/Broker.Bench.Host instead: the same server, same arguments, with an audit log that records
 # nothing, to see what auditing costs (the server itself cannot turn its audit off). EXTRA_ARGS go to either.
+# NOBUILD=1 skips the build; ERRLOG=file keeps the server's stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}; secs=${2:-10}; port=18183
 project=src/Broker.Server; name=Broker.Server
 if [ "${AUDIT:-on}" = off ]; then project=bench/Broker.Bench.Host; name=Broker.Bench.Host; fi
-dotnet build $project -c Release -v q -nologo >/dev/null
+[ -n "${NOBUILD:-}" ] || dotnet build $project -c Release -v q -nologo >/dev/null
 dir=$(mktemp -d)
-Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>&1 &
+Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>${ERRLOG:-/dev/null} &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
