@@ -19,6 +19,7 @@ pid=$!
 echo "server pid $pid" >&2
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" "$lua"' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
+until [ -s "$dir/admin.key" ]; do sleep 0.05; done # written by the bootstrap, which readiness does not wait for
 admin=$(cat "$dir/admin.key")
 # One curl for the 1,000 writes (a config of 1,000 requests), not 1,000 processes.
 for i in $(seq 0 999); do

@@ -16,6 +16,7 @@ Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http:/
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
+until [ -s "$dir/admin.key" ]; do sleep 0.05; done # written by the bootstrap, which readiness does not wait for
 admin=$(cat "$dir/admin.key")
 key() { curl -sf -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d "$1" http://127.0.0.1:$port/v1/keys | sed -E 's/.*"key":"([^"]+)".*/\1/'; }
 agent=$(key '{"name":"support-agent","role":"agent","credentials":["*"],"tokens":{"audiences":["*"],"scopes":["*"]}}')
