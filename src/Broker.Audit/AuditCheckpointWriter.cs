@@ -1,3 +1,4 @@
+using Broker.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -64,22 +65,7 @@ public sealed partial class AuditCheckpointWriter(
             return;
         }
 
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await WriteCheckpointsAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-            }
-        }
+        await PeriodicWork.RunAsync(interval, time, WriteCheckpointsAsync, ex => LogFailed(logger, ex), stoppingToken).ConfigureAwait(false);
     }
 
     public override void Dispose()

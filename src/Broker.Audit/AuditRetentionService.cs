@@ -1,3 +1,4 @@
+using Broker.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,22 +21,7 @@ public sealed partial class AuditRetentionService(AuditRetention retention, IOpt
             return;
         }
 
-        using var timer = new PeriodicTimer(o.RetentionInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await retention.RunAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-            }
-        }
+        await PeriodicWork.RunAsync(o.RetentionInterval, time, retention.RunAsync, ex => LogFailed(logger, ex), stoppingToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Audit retention failed; retrying at the next interval.")]

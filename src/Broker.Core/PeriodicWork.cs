@@ -5,8 +5,9 @@ public static class PeriodicWork
 {
     /// <summary>
     /// Runs <paramref name="pass"/> at every tick of <paramref name="interval"/> (on <paramref name="time"/>) until
-    /// <paramref name="stoppingToken"/> fires, then returns quietly. A pass that throws (a store that is down) is
-    /// handed to <paramref name="failed"/>, and the next tick tries again.
+    /// <paramref name="stoppingToken"/> fires, then returns quietly. A pass that throws while the host is not
+    /// stopping (a store that is down, a call that timed out with an <see cref="OperationCanceledException"/> of its
+    /// own) is handed to <paramref name="failed"/>, and the next tick tries again: only the host's stop ends the loop.
     /// </summary>
     public static async Task RunAsync(
         TimeSpan interval, TimeProvider time, Func<CancellationToken, Task> pass, Action<Exception> failed, CancellationToken stoppingToken)
@@ -23,7 +24,7 @@ public static class PeriodicWork
                 {
                     await pass(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     failed(ex);
                 }

@@ -1,3 +1,4 @@
+using Broker.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,30 +9,19 @@ public sealed class UsageFlushService(UsageTracker usage, ILogger<UsageFlushServ
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        await PeriodicWork.RunAsync(TimeSpan.FromSeconds(1), TimeProvider.System, usage.FlushAsync, LogFailed, stoppingToken);
+
+        // Once more at shutdown: the stamps since the last tick.
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync(stoppingToken);
-            }
+            await usage.FlushAsync(CancellationToken.None);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex)
         {
+            LogFailed(ex);
         }
-
-        await FlushAsync(CancellationToken.None);
     }
 
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await usage.FlushAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Writing last-use stamps failed; they are kept for the next attempt");
-        }
-    }
+    private void LogFailed(Exception exception) =>
+        logger.LogWarning(exception, "Writing last-use stamps failed; they are kept for the next attempt");
 }
