@@ -27,10 +27,7 @@ public class AuditAppendBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "broker-audit-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_directory);
-        var database = new SqliteDatabase(Path.Combine(_directory, "broker.db"));
-        SqliteMigrations.Apply(database);
+        var database = BenchDatabase.Create("broker-audit-bench", out _directory);
 
         // FULL is what the broker runs (SqliteDatabase); NORMAL shows what the fsync costs.
         var store = Synchronous == "FULL"
