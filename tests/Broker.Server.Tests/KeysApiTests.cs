@@ -280,9 +280,12 @@ public sealed class KeysApiTests : IDisposable
         var (_, key) = await _app.CreateKeyAsync(new { name = "limited-agent", role = "agent", credentials = new[] { "*" }, rateLimitPerMinute = 25 });
         var statuses = new ConcurrentBag<HttpStatusCode>();
         string? retryAfter = null;
+
+        // One client shared by the parallel requests: WebApplicationFactory records the clients it creates in a list
+        // that is not safe to add to from several threads (a lost or null entry broke its Dispose).
+        using var client = _app.ClientWith(key);
         await Parallel.ForEachAsync(Enumerable.Range(0, 80), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
         {
-            using var client = _app.ClientWith(key);
             using var response = await client.GetAsync("/v1/agent/credentials", ct);
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
@@ -302,9 +305,9 @@ public sealed class KeysApiTests : IDisposable
         var (_, agent) = await _app.CreateKeyAsync(new { name = "verifier", role = "agent" });
         var (_, caller) = await _app.CreateKeyAsync(new { name = "q", role = "caller", agents = new[] { "*" }, quotaPerDay = 30 });
         var valid = 0;
+        using var client = _app.ClientWith(agent); // shared, as above
         await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
         {
-            using var client = _app.ClientWith(agent);
             var json = await BrokerApp.JsonAsync(await client.PostAsJsonAsync("/v1/inbound/verify", new { key = caller, agent = "verifier" }, ct));
             if (json["valid"]!.GetValue<bool>())
             {
