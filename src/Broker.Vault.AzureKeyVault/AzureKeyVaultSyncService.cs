@@ -1,3 +1,4 @@
+using Broker.Core;
 using Broker.Audit;
 using Broker.Credentials;
 using Microsoft.Extensions.Hosting;
@@ -23,31 +24,23 @@ public sealed class AzureKeyVaultSyncService(
     /// <summary>Who the background sync acts as in the audit trail.</summary>
     public static readonly AuditActor Actor = new(null, "azure-keyvault-sync", "system");
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // A failed round (the store down while listing) is logged by its type only and tried again at the next tick; a
+    // failed source is handled in SyncOneAsync and does not stop the round.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(options.Value.SyncInterval, time, SyncAllAsync,
+            ex => logger.LogWarning("Listing the Key Vault-sourced credentials failed ({Error}); trying again next round", ex.GetType().Name),
+            stoppingToken);
+
+    private async Task SyncAllAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.Value.SyncInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        if (!keyMaterial.IsReady)
         {
-            if (!keyMaterial.IsReady)
-            {
-                continue;
-            }
+            return;
+        }
 
-            IReadOnlyList<CredentialSource> all;
-            try
-            {
-                all = await sources.ListAllAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning("Listing the Key Vault-sourced credentials failed ({Error}); trying again next round", ex.GetType().Name);
-                continue;
-            }
-
-            foreach (var source in all)
-            {
-                await SyncOneAsync(source, stoppingToken).ConfigureAwait(false);
-            }
+        foreach (var source in await sources.ListAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await SyncOneAsync(source, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -18,19 +18,22 @@ public sealed class SigningKeyMaintenanceService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
-        do
+        // Once at start, then every interval; a failure (the store down) is logged and the next tick tries again.
+        try
         {
-            try
-            {
-                await keys.GetSnapshotAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (BrokerOperationException ex)
-            {
-                // Already logged with its cause by the manager; minting fails closed meanwhile.
-                logger.LogWarning("Signing key maintenance failed: {Message}", ex.Message);
-            }
+            await keys.GetSnapshotAsync(stoppingToken).ConfigureAwait(false);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogFailed(ex);
+        }
+
+        await PeriodicWork.RunAsync(options.Value.RefreshInterval, time, ct => keys.GetSnapshotAsync(ct).AsTask(), LogFailed, stoppingToken).ConfigureAwait(false);
     }
+
+    // The manager already logged the cause of its own failures; minting fails closed meanwhile. Anything else is
+    // named by its type only.
+    private void LogFailed(Exception exception) =>
+        logger.LogWarning("Signing key maintenance failed: {Message}",
+            exception is BrokerOperationException ? exception.Message : exception.GetType().Name);
 }
