@@ -24,11 +24,11 @@ public sealed class AzureKeyVaultSyncService(
     /// <summary>Who the background sync acts as in the audit trail.</summary>
     public static readonly AuditActor Actor = new(null, "azure-keyvault-sync", "system");
 
-    // A failed round (the store down while listing) is logged by its type only and tried again at the next tick; a
-    // failed source is handled in SyncOneAsync and does not stop the round.
+    // A failed round (the store down while listing, a Key Vault call that timed out) is logged by its type only and
+    // tried again at the next tick; any other failure of one source is handled in SyncOneAsync and ends no round.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         PeriodicWork.RunAsync(options.Value.SyncInterval, time, SyncAllAsync,
-            ex => logger.LogWarning("Listing the Key Vault-sourced credentials failed ({Error}); trying again next round", ex.GetType().Name),
+            ex => logger.LogWarning("A Key Vault sync round failed ({Error}); trying again next round", ex.GetType().Name),
             stoppingToken);
 
     private async Task SyncAllAsync(CancellationToken cancellationToken)

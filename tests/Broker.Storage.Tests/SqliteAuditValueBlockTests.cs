@@ -51,7 +51,8 @@ public sealed class SqliteAuditValueBlockTests : IDisposable
         var first = AuditRecord.Chain(Read("a", 1, null), AuditChainHead.Genesis, T0);
         await store.AppendAsync([first], CancellationToken.None);
 
-        // Tenant b's read lands in the same transaction as a fork of tenant a's chain: both are rolled back.
+        // Tenant b's read lands in the same transaction as a fork of tenant a's chain: both are rolled back. The block
+        // rows are written before the records, so b's block was already remembered when the fork failed.
         var b1 = AuditRecord.Chain(Read("b", 1, ValueA), AuditChainHead.Genesis, T0);
         var fork = AuditRecord.Chain(Read("a", 1, null), AuditChainHead.Genesis, T0);
         await Assert.ThrowsAnyAsync<Exception>(() => store.AppendAsync([b1, fork], CancellationToken.None));

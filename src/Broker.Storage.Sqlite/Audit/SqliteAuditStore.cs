@@ -46,7 +46,8 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
         "INSERT OR IGNORE INTO audit_value_blocks (tenant, value_hmac, block) VALUES (@Tenant, @ValueHmac, @Block)";
 
     // The blocks the append connection has written (or found written), so a read of a value already in its block
-    // costs no statement at all. Bounded; cleared when it fills, and on any failed batch.
+    // costs no statement at all. Bounded; cleared when it fills, and with the connection on any failed batch (whose
+    // rolled-back rows the next batch must write again).
     private const int MaxKnownBlocks = 65_536;
 
     private readonly Func<CancellationToken, Task<SqliteConnection>> _open;
@@ -60,7 +61,6 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
     private SqliteCommand? _insertBlock;
     private SqliteParameter[]? _blockParameters;
     private readonly HashSet<(string Tenant, string ValueHmac, long Block)> _knownBlocks = [];
-    private readonly HashSet<(string Tenant, string ValueHmac, long Block)> _newBlocks = [];
     private bool _disposed;
 
     /// <summary>Uses connections from <paramref name="open"/> (opened, configured: WAL, <c>synchronous=FULL</c> for durability across a machine crash).</summary>
@@ -97,18 +97,17 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
         await using var command = connection.CreateCommand();
         var p = PrepareInsert(command);
         command.Transaction = transaction;
-        Insert(command, p, records, cancellationToken);
         await using var blockCommand = connection.CreateCommand();
         var bp = PrepareInsertBlock(blockCommand);
         blockCommand.Transaction = transaction;
-        var blocks = new HashSet<(string, string, long)>();
-        InsertBlocks(blockCommand, bp, records, known: null, blocks);
+        InsertBlocks(blockCommand, bp, records, []);
+        Insert(command, p, records, cancellationToken);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Newest first: the blocks in which the value was read, newest first, each scanned through the primary key for
-    /// the records that carry it, until <paramref name="limit"/> are found. One read transaction, so one state.
+    /// The blocks in which the value was read, newest first, each scanned through the primary key for the records
+    /// that carry it, until <paramref name="limit"/> are found. One read transaction, so one state.
     /// </summary>
     public override Task<IReadOnlyList<AuditRecord>> FindByValueHmacAsync(string tenant, string valueHmac, int limit, CancellationToken cancellationToken) =>
         Dialect.RunAsync<IReadOnlyList<AuditRecord>>(async connection =>
@@ -155,8 +154,8 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
                     _writer = _database!.OpenDedicated();
                     using (var cache = _writer.CreateCommand())
                     {
-                        // The indexes' leaf pages an append touches are spread over the whole trail (value_hmac is
-                        // random): a 32 MiB page cache keeps them in this connection instead of re-reading them.
+                        // A 32 MiB page cache keeps the pages an append touches (the tails of the table and its
+                        // indexes, the value blocks) in this connection instead of re-reading them.
                         cache.CommandText = "PRAGMA cache_size=-32768;";
                         cache.ExecuteNonQuery();
                     }
@@ -170,18 +169,14 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
                 using var transaction = _writer.BeginTransaction(deferred: false);
                 _insert!.Transaction = transaction;
                 _insertBlock!.Transaction = transaction;
-                Insert(_insert, _parameters!, records, cancellationToken);
-                _newBlocks.Clear();
-                InsertBlocks(_insertBlock, _blockParameters!, records, _knownBlocks, _newBlocks);
-                transaction.Commit();
-
-                // Remembered only once committed: a rolled-back row must be written again by the next batch.
-                if (_knownBlocks.Count + _newBlocks.Count > MaxKnownBlocks)
+                if (_knownBlocks.Count > MaxKnownBlocks)
                 {
                     _knownBlocks.Clear();
                 }
 
-                _knownBlocks.UnionWith(_newBlocks);
+                InsertBlocks(_insertBlock, _blockParameters!, records, _knownBlocks);
+                Insert(_insert, _parameters!, records, cancellationToken);
+                transaction.Commit();
             }
             catch
             {
@@ -230,14 +225,12 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
         return p;
     }
 
-    // Every read record's (tenant, value HMAC, block), once per batch, skipping those in known; what it wrote (or
-    // found already there) is added to written.
+    // Writes every read record's (tenant, value HMAC, block) that is not in known yet, and adds it there.
     private static void InsertBlocks(
         SqliteCommand command,
         SqliteParameter[] p,
         IReadOnlyList<AuditRecord> records,
-        HashSet<(string Tenant, string ValueHmac, long Block)>? known,
-        HashSet<(string Tenant, string ValueHmac, long Block)> written)
+        HashSet<(string Tenant, string ValueHmac, long Block)> known)
     {
         foreach (var r in records)
         {
@@ -247,7 +240,7 @@ public sealed class SqliteAuditStore : SqlAuditStore, IDisposable
             }
 
             var key = (r.Tenant, r.ValueHmac, r.Id >> ValueBlockShift);
-            if ((known is not null && known.Contains(key)) || !written.Add(key))
+            if (!known.Add(key))
             {
                 continue;
             }
