@@ -15,7 +15,8 @@ public static class AuditServiceCollectionExtensions
     /// (its storage choice). Options (<c>Broker:Audit:*</c>): <c>QueueCapacity</c>, <c>MaxBatchSize</c>,
     /// <c>EnqueueTimeout</c>, <c>AppendAttempts</c>, <c>JsonlPath</c> (relative to <c>Broker:DataDir</c> when set),
     /// <c>JsonlMaxBytes</c>, <c>JsonlMaxFiles</c>, <c>SinkQueueCapacity</c>, <c>ValueReadsPerMinute</c>, <c>ValueHmacKey</c> (base64, 32+ bytes;
-    /// otherwise derived from <c>Broker:MasterKey</c> when set; otherwise the host registers an <see cref="IValueHmacKeySource"/>).
+    /// otherwise the key is kept sealed in the store, <see cref="SealedValueHmacKeySource"/>, for which the host registers
+    /// <see cref="IAuditSealedKeyStore"/> and the vault's envelope encryption).
     /// </summary>
     public static IServiceCollection AddBrokerAudit(this IServiceCollection services, IConfiguration configuration)
     {
@@ -60,25 +61,27 @@ public static class AuditServiceCollectionExtensions
         }
 
         var hmacKey = section[nameof(AuditOptions.ValueHmacKey)];
-        var masterKey = configuration["Broker:MasterKey"];
         if (!string.IsNullOrWhiteSpace(hmacKey))
         {
             services.TryAddSingleton<IValueHmacKeySource>(_ => StaticValueHmacKeySource.FromBase64(hmacKey));
         }
-        else if (!string.IsNullOrWhiteSpace(masterKey))
+        else
         {
-            services.TryAddSingleton<IValueHmacKeySource>(_ =>
+            // The key is kept sealed in the store (IAuditSealedKeyStore and EnvelopeEncryption come from the host), seeded
+            // on first start with the key derived from the master key when one is set, so earlier records stay findable.
+            var masterKey = configuration["Broker:MasterKey"];
+            if (!string.IsNullOrWhiteSpace(masterKey))
             {
-                var secret = Convert.FromBase64String(masterKey);
-                try
-                {
-                    return StaticValueHmacKeySource.DeriveFrom(secret);
-                }
-                finally
-                {
-                    System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
-                }
-            });
+                services.TryAddSingleton<IValueHmacKeySeed>(new DerivedValueHmacKeySeed(masterKey));
+            }
+
+            services.TryAddSingleton(sp => new SealedValueHmacKeySource(
+                sp.GetRequiredService<IAuditSealedKeyStore>(),
+                sp.GetRequiredService<Broker.Vault.EnvelopeEncryption>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IValueHmacKeySeed>(),
+                sp.GetService<ILogger<SealedValueHmacKeySource>>()));
+            services.TryAddSingleton<IValueHmacKeySource>(sp => sp.GetRequiredService<SealedValueHmacKeySource>());
         }
 
         return services;

@@ -130,6 +130,11 @@ public sealed partial class AuditTrail(IAuditLog log, AuditValueHmac valueHmac, 
     public ValueTask RecordReadsAsync(AuditContext context, IEnumerable<(string Target, int Version, string Value)> reads)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!valueHmac.IsReady)
+        {
+            return RecordReadsOnceReadyAsync(context, reads);
+        }
+
         var tenant = context.Tenant;
         var entries = reads.Select(r => Entry(context, tenant, AuditActions.CredentialRead, r.Target, AuditOutcomes.Allowed,
             "v" + r.Version.ToString(CultureInfo.InvariantCulture), valueHmac.Compute(tenant, r.Value))).ToArray();
@@ -141,9 +146,27 @@ public sealed partial class AuditTrail(IAuditLog log, AuditValueHmac valueHmac, 
     public ValueTask RecordReadAsync(AuditContext context, string target, int version, string value, string? detail)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!valueHmac.IsReady)
+        {
+            return RecordReadOnceReadyAsync(context, target, version, value, detail);
+        }
+
         var reason = "v" + version.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(detail) ? "" : " " + detail);
         return log.RecordAsync(
             Entry(context, context.Tenant, AuditActions.CredentialRead, target, AuditOutcomes.Allowed, reason, valueHmac.Compute(context.Tenant, value)), context.RequestAborted);
+    }
+
+    // The value-HMAC key was not loaded at start (its key-encryption key was unavailable): load it, then record.
+    private async ValueTask RecordReadsOnceReadyAsync(AuditContext context, IEnumerable<(string Target, int Version, string Value)> reads)
+    {
+        await valueHmac.EnsureReadyAsync(context.RequestAborted).ConfigureAwait(false);
+        await RecordReadsAsync(context, reads).ConfigureAwait(false);
+    }
+
+    private async ValueTask RecordReadOnceReadyAsync(AuditContext context, string target, int version, string value, string? detail)
+    {
+        await valueHmac.EnsureReadyAsync(context.RequestAborted).ConfigureAwait(false);
+        await RecordReadAsync(context, target, version, value, detail).ConfigureAwait(false);
     }
 
     private async Task FollowUpAsync(AuditContext context, string tenant, string action, string target, string outcome, string reason)

@@ -16,6 +16,13 @@ public sealed class AuditValueHmac(IValueHmacKeySource keySource)
 {
     private const int HexLength = 64;
 
+    /// <summary>Whether <see cref="Compute(string, string)"/> can run now (its key is loaded); otherwise await <see cref="EnsureReadyAsync"/> first.</summary>
+    public bool IsReady => keySource.IsLoaded;
+
+    /// <summary>Loads the key when it is not yet (kept in the store, and the store or key-encryption key was unavailable at start).</summary>
+    /// <exception cref="Broker.Core.BrokerOperationException">Unavailable: the key cannot be loaded now.</exception>
+    public ValueTask EnsureReadyAsync(CancellationToken cancellationToken = default) => keySource.LoadAsync(cancellationToken);
+
     public string Compute(string tenant, string value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -37,6 +37,7 @@ public sealed class ValueReads(AuditValueHmac hmac, AuditQueries queries, AuditT
             throw new ValueReadsRefusedException(perMinute, retryAfter);
         }
 
+        await hmac.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var items = await queries.FindByValueHmacAsync(caller.Tenant, hmac.Compute(caller.Tenant, value), AuditQueries.MaxLimit, cancellationToken).ConfigureAwait(false);
 
         // Fail closed: the answer leaves only once the question is durable in the trail.

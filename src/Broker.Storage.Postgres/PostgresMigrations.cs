@@ -55,6 +55,7 @@ public static class PostgresMigrations
                 REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.audit_records, {schema}.audit_checkpoints FROM {role};
                 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.schema_migrations FROM {role};
                 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.audit_anchors FROM {role};
+                REVOKE DELETE, TRUNCATE ON {schema}.audit_sealed_keys FROM {role};
                 GRANT EXECUTE ON FUNCTION {schema}.audit_prune(text, bigint, text, text, text, text, integer) TO {role};
                 """;
             command.ExecuteNonQuery();

@@ -43,6 +43,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<PostgresAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
+        services.AddSingleton<IAuditSealedKeyStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
         services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<PostgresAuditProofStore>());
         services.AddSingleton<IAuditRetentionStore, PostgresAuditRetentionStore>();
         services.AddSingleton<IUsageLimiter, PostgresUsageLimiter>();

@@ -40,6 +40,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<SqliteAuditProofStore>();
         services.AddSingleton<IAuditKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
+        services.AddSingleton<IAuditSealedKeyStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
         services.AddSingleton<IAuditCheckpointStore>(sp => sp.GetRequiredService<SqliteAuditProofStore>());
         services.AddSingleton<IAuditRetentionStore, SqliteAuditRetentionStore>();
         services.AddSingleton<IUsageLimiter, InMemoryUsageLimiter>();

@@ -73,20 +73,28 @@ public sealed class NoSecretTests
     }
 
     [Fact]
-    public void AddBrokerAudit_DerivesTheHmacKeyFromTheMasterKey()
+    public async Task AddBrokerAudit_KeepsTheHmacKeyInTheStore_SeededWithTheKeyDerivedFromTheMasterKey()
     {
         var master = new byte[32];
         master[0] = 7;
+        using var db = new SqliteTestDatabase();
         var services = new ServiceCollection();
-        services.AddSingleton<IAuditStore>(new InMemoryAuditStore());
+        services.AddSingleton<IAuditStore>(db.NewStore());
+        services.AddSingleton<IAuditSealedKeyStore>(new SqliteAuditProofStore(db.Database));
+        services.AddSingleton(new Broker.Vault.EnvelopeEncryption(new Broker.Vault.MasterKeyEncryptionKey(master)));
         services.AddBrokerAudit(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Broker:MasterKey"] = Convert.ToBase64String(master),
         }).Build());
-        using var provider = services.BuildServiceProvider();
+        await using var provider = services.BuildServiceProvider();
+        var source = Assert.IsType<SealedValueHmacKeySource>(provider.GetRequiredService<IValueHmacKeySource>());
 
+        await source.InitializeAsync();
+
+        // A broker that derived its key from the master key before keeps matching the records it wrote then.
         Assert.Equal(
             new AuditValueHmac(StaticValueHmacKeySource.DeriveFrom(master)).Compute("t1", "v"),
             provider.GetRequiredService<AuditValueHmac>().Compute("t1", "v"));
+        Assert.NotNull(await provider.GetRequiredService<IAuditSealedKeyStore>().GetSealedKeyAsync(SealedValueHmacKeySource.KeyName));
     }
 }

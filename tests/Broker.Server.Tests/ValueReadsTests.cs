@@ -162,4 +162,43 @@ public sealed class ValueReadsTests
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.Contains("ValueReadsPerMinute", error.ToString(), StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task ValueReads_AfterAMasterKeyRotation_StillFindReadsMadeBefore_AndANewReplicaSharesTheKey()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
+        var oldKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var newKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            await using (var before = new BrokerApp(settings: new() { ["Broker:MasterKey"] = oldKey }, dataDir: dataDir))
+            {
+                await before.PutAsync("openai_key", StoredValue);
+                var (_, agent) = await before.CreateKeyAsync(new { name = "agent-1", role = "agent", credentials = new[] { "*" } });
+                using var client = before.ClientWith(agent);
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/agent/credentials/openai_key")).StatusCode);
+                using var newKek = new Broker.Vault.MasterKeyEncryptionKey(newKey);
+                await Broker.Server.Commands.RewrapCommand.RewrapToMasterKeyAsync(before.Services, newKek);
+            }
+
+            // The broker restarted on the new master key, with a data directory of its own (another replica's): the
+            // value-HMAC key comes from the store, so the read made under the old key is still found by its value.
+            var otherDir = Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
+            Directory.CreateDirectory(otherDir);
+            foreach (var file in new[] { "broker.db", "broker.db-wal" }.Where(f => File.Exists(Path.Combine(dataDir, f))))
+            {
+                File.Copy(Path.Combine(dataDir, file), Path.Combine(otherDir, file));
+            }
+            await using var after = new BrokerApp(settings: new() { ["Broker:MasterKey"] = Convert.ToBase64String(newKey) }, dataDir: otherDir);
+            using var admin = after.Admin();
+            var found = await BrokerApp.JsonAsync(await admin.PostAsJsonAsync("/v1/audit/value-reads", new { value = StoredValue }));
+
+            var read = Assert.Single(found["items"]!.AsArray());
+            Assert.Equal("openai_key", read!["target"]!.GetValue<string>());
+            Directory.Delete(otherDir, recursive: true);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
 }

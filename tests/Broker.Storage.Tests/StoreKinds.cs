@@ -60,6 +60,9 @@ public abstract class TestStores : IDisposable
 
     public abstract IWorkloadProfileStore WorkloadProfiles { get; }
 
+    /// <summary>The audit keys, sealed keys and checkpoints (one store per database).</summary>
+    public abstract Broker.Storage.Audit.SqlAuditProofStore AuditProof { get; }
+
     /// <summary>The limiter this store's composition uses (SQLite: in memory, one process; PostgreSQL: shared).</summary>
     public abstract IUsageLimiter Limiter { get; }
 
@@ -86,6 +89,7 @@ internal sealed class PostgresStores : TestStores
         SigningKeys = new PostgresSigningKeyStore(_database);
         TrustedIssuers = new PostgresTrustedIssuerStore(_database);
         WorkloadProfiles = new PostgresWorkloadProfileStore(_database);
+        AuditProof = new PostgresAuditProofStore(_database);
         Limiter = new PostgresUsageLimiter(_database);
     }
 
@@ -107,6 +111,8 @@ internal sealed class PostgresStores : TestStores
     public override ITrustedIssuerStore TrustedIssuers { get; }
 
     public override IWorkloadProfileStore WorkloadProfiles { get; }
+
+    public override Broker.Storage.Audit.SqlAuditProofStore AuditProof { get; }
 
     public override IUsageLimiter Limiter { get; }
 
@@ -139,6 +145,7 @@ internal sealed class SqliteStores : TestStores
         SigningKeys = new SqliteSigningKeyStore(database);
         TrustedIssuers = new SqliteTrustedIssuerStore(database);
         WorkloadProfiles = new SqliteWorkloadProfileStore(database);
+        AuditProof = new SqliteAuditProofStore(database);
         Limiter = new InMemoryUsageLimiter(TimeProvider.System);
     }
 
@@ -156,7 +163,12 @@ internal sealed class SqliteStores : TestStores
 
     public override IWorkloadProfileStore WorkloadProfiles { get; }
 
+    public override Broker.Storage.Audit.SqlAuditProofStore AuditProof { get; }
+
     public override IUsageLimiter Limiter { get; }
+
+    /// <summary>The database file (a test that scans it for what must never be stored in the clear).</summary>
+    public string DatabasePath => _path;
 
     public override async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {

@@ -46,9 +46,17 @@ public static class RewrapCommand
         }
 
         using var newKek = MasterKeyEncryptionKey.FromBase64(newKeyText);
-        var count = await RewrapAllAsync(app.Services, newKek, _ => current.KeyEncryptionKey);
+        var count = await RewrapToMasterKeyAsync(app.Services, newKek);
         logger.LogInformation("Re-wrapped {Count} data keys from {From} to {To}; start the broker with Broker__MasterKey set to the new key", count, current.KeyEncryptionKey.Id, newKek.Id);
         return true;
+    }
+
+    /// <summary>Re-wraps every stored key from the configured key-encryption key to <paramref name="newKek"/> (a new master key).</summary>
+    /// <returns>How many data keys were re-wrapped.</returns>
+    internal static Task<int> RewrapToMasterKeyAsync(IServiceProvider services, IKeyEncryptionKey newKek)
+    {
+        var current = services.GetRequiredService<EnvelopeEncryption>().KeyEncryptionKey;
+        return RewrapAllAsync(services, newKek, _ => current);
     }
 
     /// <summary>
@@ -69,7 +77,7 @@ public static class RewrapCommand
         return count;
     }
 
-    /// <summary>One transaction per store (credentials with the key-check value, then signing keys); rows already under <paramref name="to"/> stay.</summary>
+    /// <summary>One transaction per store (credentials with the key-check value, signing keys, then the audit's keys); rows already under <paramref name="to"/> stay.</summary>
     private static async Task<int> RewrapAllAsync(IServiceProvider services, IKeyEncryptionKey to, Func<string, IKeyEncryptionKey> from)
     {
         var target = new EnvelopeEncryption(to);

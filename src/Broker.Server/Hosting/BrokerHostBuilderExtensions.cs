@@ -80,7 +80,7 @@ public static class BrokerHostBuilderExtensions
         {
             services.AddBrokerAzureKeyVaultKek(builder.Configuration);
 
-            // The key ring stays only for what else it keeps (the audit's value-HMAC key unless Broker:Audit:ValueHmacKey is set), never the KEK.
+            // The key ring stays only for what else it keeps (the earlier value-HMAC key that seeds the store once), never the KEK.
             services.AddBrokerDataProtectionKek(sp => sp.GetRequiredService<BrokerPaths>().KeyRingDir);
         }
         else if (string.IsNullOrWhiteSpace(masterKey))
@@ -122,9 +122,10 @@ public static class BrokerHostBuilderExtensions
         services.AddBrokerAuditProof(builder.Configuration); // signed checkpoints, docs/audit.md
         services.AddBrokerAuditRetention(builder.Configuration); // archive and prune, docs/audit.md "Retention"
 
-        // Without Broker:Audit:ValueHmacKey or a master key, the value-HMAC key is kept under the Data Protection key ring.
-        // No setting turns it off: bench/Broker.Bench.Host, a separate program, measures what it costs.
-        services.TryAddSingleton<IValueHmacKeySource, DataProtectedValueHmacKeySource>();
+        // Without Broker:Audit:ValueHmacKey the value-HMAC key is kept sealed in the store; a broker that kept it under the
+        // Data Protection key ring before seeds the store with it once. No setting turns the HMAC off: bench/Broker.Bench.Host,
+        // a separate program, measures what it costs.
+        services.TryAddSingleton<IValueHmacKeySeed, DataProtectedValueHmacKeySeed>();
 
         services.AddSingleton<RequestAudit>();
         services.AddSingleton<IDecisionObserver, TelemetryDecisionObserver>();

@@ -36,6 +36,17 @@ public static class BrokerInitialization
             await KeyEncryptionKeyCheck.VerifyAsync(envelope, app.Services.GetRequiredService<IVaultCanaryStore>());
             keyMaterial.Ready();
             logger.LogInformation("Key-encryption key {KekId} opens the store", envelope.KeyEncryptionKey.Id);
+            if (app.Services.GetRequiredService<IValueHmacKeySource>() is SealedValueHmacKeySource valueHmacKey)
+            {
+                // Opened with the key-encryption key just checked; a stored key it cannot open was altered.
+                await valueHmacKey.InitializeAsync();
+            }
+        }
+        catch (Broker.Core.BrokerOperationException ex)
+        {
+            keyMaterial.Failed(ex.Message);
+            logger.LogCritical("Refusing to start: {Problem}", ex.Message);
+            throw;
         }
         catch (KeyEncryptionKeyUnavailableException ex)
         {

@@ -7,11 +7,12 @@ using Dapper;
 namespace Broker.Storage.Audit;
 
 /// <summary>
-/// The audit keys and the stored checkpoints (tables <c>audit_keys</c>, <c>audit_checkpoints</c>; migrations sqlite 0008,
-/// postgres 0009), written once for every SQL database. Holds the private keys only sealed and never decrypts;
-/// re-wraps their data keys on a key-encryption-key change like the other stores of wrapped keys.
+/// The audit keys, the audit's sealed secret keys and the stored checkpoints (tables <c>audit_keys</c> and
+/// <c>audit_checkpoints</c>, migrations sqlite 0008 and postgres 0009; <c>audit_sealed_keys</c>, migrations 0014), written
+/// once for every SQL database. Holds every key only sealed and never decrypts; re-wraps their data keys on a
+/// key-encryption-key change like the other stores of wrapped keys.
 /// </summary>
-public abstract class SqlAuditProofStore : IAuditKeyStore, IAuditCheckpointStore, IRewrappableStore
+public abstract class SqlAuditProofStore : IAuditKeyStore, IAuditSealedKeyStore, IAuditCheckpointStore, IRewrappableStore
 {
     private readonly StoreDialect _dialect;
 
@@ -60,6 +61,34 @@ public abstract class SqlAuditProofStore : IAuditKeyStore, IAuditCheckpointStore
             return rows.Select(r => r.ToRecord()).ToArray();
         }, cancellationToken);
 
+    public Task<SealedValue?> GetSealedKeyAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _dialect.RunAsync(async connection =>
+        {
+            var row = await connection.QueryFirstOrDefaultAsync<AuditSealedKeyRow>(new CommandDefinition(
+                "SELECT ciphertext AS Ciphertext, wrapped_key AS WrappedKey, kek_id AS KekId FROM audit_sealed_keys WHERE name = @name",
+                new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToSealedValue();
+        }, cancellationToken);
+    }
+
+    public async Task<SealedValue> AddSealedKeyAsync(string name, SealedValue key, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(key);
+        await _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO audit_sealed_keys (name, created_at, ciphertext, wrapped_key, kek_id)
+            VALUES (@name, @CreatedAt, @Ciphertext, @WrappedKey, @KekId)
+            ON CONFLICT (name) DO NOTHING
+            """,
+            new { name, CreatedAt = UnixMs.From(createdAt), key.Ciphertext, key.WrappedKey, key.KekId },
+            cancellationToken: cancellationToken)), cancellationToken).ConfigureAwait(false);
+        return await GetSealedKeyAsync(name, cancellationToken).ConfigureAwait(false)
+            ?? throw new BrokerOperationException(BrokerErrorKind.Unavailable, $"The audit key '{name}' was stored but cannot be read back.");
+    }
+
     public Task AddCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -81,7 +110,7 @@ public abstract class SqlAuditProofStore : IAuditKeyStore, IAuditCheckpointStore
             return row?.ToCheckpoint();
         }, cancellationToken);
 
-    /// <summary>Re-wraps every audit key's data key in one transaction, ciphertexts untouched.</summary>
+    /// <summary>Re-wraps the data key of every audit key and sealed key in one transaction, ciphertexts untouched.</summary>
     /// <returns>How many keys were re-wrapped.</returns>
     public Task<int> RewrapAllAsync(Func<byte[], string, (byte[] WrappedKey, string KekId)> rewrap, CancellationToken cancellationToken = default)
     {
@@ -93,6 +122,11 @@ public abstract class SqlAuditProofStore : IAuditKeyStore, IAuditCheckpointStore
                 _dialect, connection, transaction,
                 "SELECT kid, wrapped_key, kek_id FROM audit_keys",
                 "UPDATE audit_keys SET wrapped_key = @wrapped_key, kek_id = @kek_id WHERE kid = @kid",
+                rewrap, cancellationToken).ConfigureAwait(false);
+            count += await WrappedKeys.RewrapAsync(
+                _dialect, connection, transaction,
+                "SELECT name, wrapped_key, kek_id FROM audit_sealed_keys",
+                "UPDATE audit_sealed_keys SET wrapped_key = @wrapped_key, kek_id = @kek_id WHERE name = @name",
                 rewrap, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return count;

@@ -150,7 +150,7 @@ public sealed class KeyVaultKekTests : IAsyncLifetime
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "broker.db"), Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT kek_id FROM credential_versions UNION SELECT kek_id FROM vault_canary UNION SELECT kek_id FROM signing_keys";
+        command.CommandText = "SELECT kek_id FROM credential_versions UNION SELECT kek_id FROM vault_canary UNION SELECT kek_id FROM signing_keys UNION SELECT kek_id FROM audit_keys UNION SELECT kek_id FROM audit_sealed_keys";
         using var reader = command.ExecuteReader();
         var ids = new List<string>();
         while (reader.Read())
