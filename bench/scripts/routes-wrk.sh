@@ -14,6 +14,7 @@ if [ "${AUDIT:-on}" = off ]; then project=bench/Broker.Bench.Host; name=Broker.B
 dir=$(mktemp -d)
 Broker__DataDir=$dir dotnet $project/bin/Release/net10.0/$name.dll --urls http://127.0.0.1:$port ${EXTRA_ARGS:-} >/dev/null 2>${ERRLOG:-/dev/null} &
 pid=$!
+echo "server pid $pid" >&2
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir" /tmp/broker-wrk-*.lua' EXIT
 until curl -sf http://127.0.0.1:$port/readyz >/dev/null; do sleep 0.05; done
 until [ -s "$dir/admin.key" ]; do sleep 0.05; done # written by the bootstrap, which readiness does not wait for

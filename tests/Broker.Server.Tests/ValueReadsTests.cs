@@ -201,4 +201,42 @@ public sealed class ValueReadsTests
             Directory.Delete(dataDir, recursive: true);
         }
     }
+    [Fact]
+    public async Task AnUpgradedBroker_SeedsTheStoredKeyWithItsEarlierKeyFile_SoEarlierReadsStayFindable()
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
+        var earlier = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            await using (var first = new BrokerApp(dataDir: dataDir))
+            {
+                first.CreateClient().Dispose();
+
+                // What a broker before migration 0014 left: its key in data/audit-hmac.key under the key ring, and no
+                // audit_sealed_keys table.
+                var protector = first.Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
+                    .CreateProtector("Broker.Audit.ValueHmac.v1");
+                await File.WriteAllBytesAsync(Path.Combine(dataDir, "audit-hmac.key"), protector.Protect(earlier));
+            }
+
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDir, "broker.db")};Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "DROP TABLE audit_sealed_keys; DELETE FROM schema_migrations WHERE version = 14";
+                command.ExecuteNonQuery();
+            }
+
+            await using var upgraded = new BrokerApp(dataDir: dataDir);
+            upgraded.CreateClient().Dispose();
+
+            Assert.Equal(
+                new AuditValueHmac(new StaticValueHmacKeySource(earlier)).Compute("default", StoredValue),
+                upgraded.Services.GetRequiredService<AuditValueHmac>().Compute("default", StoredValue));
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
 }
