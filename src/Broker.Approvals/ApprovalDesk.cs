@@ -83,6 +83,35 @@ public sealed class ApprovalDesk(
     }
 
     /// <summary>
+    /// Gives back the use of <paramref name="used"/> (consumed by this request) when what it approved delivered nothing:
+    /// the upstream refused or failed (<paramref name="failure"/>), so no credential left the broker. The same key may
+    /// then repeat the request with the same approval until it expires. Recorded as <c>approval.release</c> with the
+    /// failure's reason; best effort: a release that cannot be made or recorded leaves the approval used (the safe side).
+    /// </summary>
+    public async Task ReleaseAsync(AuditContext context, Approval used, BrokerOperationException failure)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(used);
+        ArgumentNullException.ThrowIfNull(failure);
+        if (used.ConsumedAt is not { } consumedAt)
+        {
+            return;
+        }
+
+        var caller = context.RequireCaller();
+        try
+        {
+            await audit.ChangeAsync(context, caller.Tenant, AuditActions.ApprovalRelease, used.Id, AuditReason.For(failure).ToString(),
+                _ => store.ReleaseAsync(caller.Tenant, used.Id, caller.KeyId, consumedAt, CancellationToken.None),
+                released => released ? null : "not_consumed").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditUnavailableException or BrokerOperationException)
+        {
+            // The approval stays used: the agent asks again, which is the answer it would have had without the release.
+        }
+    }
+
+    /// <summary>
     /// Approval <paramref name="id"/> as <paramref name="context"/>'s key may see it (its own request, or any of the
     /// tenant's for an approver or admin); with <paramref name="waitSeconds"/>, held while it is pending until it is
     /// decided, expires or the wait ends. The key is checked again before the answer.

@@ -27,6 +27,13 @@ public interface IApprovalStore
     Task<bool> ConsumeAsync(string tenant, string id, string keyId, string hash, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Gives back a use that delivered nothing (the upstream refused or failed after the approval was consumed): the
+    /// approval used at exactly <paramref name="consumedAt"/> by <paramref name="keyId"/> becomes unused again; false
+    /// when it is not in that state (nothing changes then).
+    /// </summary>
+    Task<bool> ReleaseAsync(string tenant, string id, string keyId, DateTimeOffset consumedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Deletes the approvals that expired before <paramref name="expiredBefore"/> (none of them can be decided or used
     /// any more; their decisions stay in the audit trail); returns how many.
     /// </summary>

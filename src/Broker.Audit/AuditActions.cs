@@ -43,4 +43,5 @@ public static class AuditActions
     public const string ApprovalApprove = "approval.approve";
     public const string ApprovalDeny = "approval.deny";
     public const string ApprovalConsume = "approval.consume";
+    public const string ApprovalRelease = "approval.release";
 }

@@ -46,14 +46,24 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
         try
         {
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+            Approval? approved = null;
             if (approvalId is not null)
             {
-                var approved = await ConsumeAsync(context, approvalId, TokenAsk(request), cancellationToken).ConfigureAwait(false);
+                approved = await ConsumeAsync(context, approvalId, TokenAsk(request), cancellationToken).ConfigureAwait(false);
                 caller = caller with { ApprovalId = approved.Id };
                 request = request with { TtlSeconds = approved.GrantedLifetimeSeconds ?? request.TtlSeconds, Scopes = approved.GrantedScopes ?? request.Scopes };
             }
 
-            token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                token = await tokens.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerOperationException ex) when (approved is not null && ex.Kind is BrokerErrorKind.Unavailable)
+            {
+                // No signing key could sign: the approval delivered nothing, so it is given back for a retry.
+                await approvals!.ReleaseAsync(context, approved, ex).ConfigureAwait(false);
+                throw;
+            }
         }
         catch (GrantRefusedException ex) when (ex.Rule == GrantRules.ApprovalRequired && approvals is not null)
         {
@@ -100,14 +110,24 @@ public sealed class JitMinting(TokenMinter tokens, StsMinter sts, AuditTrail aud
         try
         {
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, request.OnBehalfOf, proof, cancellationToken).ConfigureAwait(false);
+            Approval? approved = null;
             if (approvalId is not null)
             {
-                var approved = await ConsumeAsync(context, approvalId, StsAsk(request, null), cancellationToken).ConfigureAwait(false);
+                approved = await ConsumeAsync(context, approvalId, StsAsk(request, null), cancellationToken).ConfigureAwait(false);
                 caller = caller with { ApprovalId = approved.Id };
                 request = request with { DurationSeconds = approved.GrantedLifetimeSeconds ?? request.DurationSeconds };
             }
 
-            result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await sts.MintAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokerOperationException ex) when (approved is not null && ex.Kind is BrokerErrorKind.Upstream or BrokerErrorKind.Unavailable)
+            {
+                // STS gave no session: the approval delivered nothing, so it is given back for a retry.
+                await approvals!.ReleaseAsync(context, approved, ex).ConfigureAwait(false);
+                throw;
+            }
         }
         catch (GrantRefusedException ex) when (ex.Rule == GrantRules.ApprovalRequired && approvals is not null)
         {

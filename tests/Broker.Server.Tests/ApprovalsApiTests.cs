@@ -84,6 +84,24 @@ public sealed class ApprovalsApiTests : IDisposable
         return JsonNode.Parse(text)!;
     }
 
+    private Task PutAwsAsync() =>
+        _app.PutAsync("aws_main", $$"""{"accessKeyId":"{{BaseAccessKeyId}}","secretAccessKey":"{{BaseSecret}}","roleArn":"arn:aws:iam::123456789012:role/deployer"}""", kind: "aws");
+
+    /// <summary>The STS request the agent's approval grant holds for a human (the admin role), with or without the approval.</summary>
+    private static HttpRequestMessage Sts(string? approval)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sts")
+        {
+            Content = JsonContent.Create(new { credential = "aws_main", task = "rotate-db", roleArn = AdminRole, durationSeconds = 3600 }),
+        };
+        if (approval is not null)
+        {
+            request.Headers.Add("Broker-Approval", approval);
+        }
+
+        return request;
+    }
+
     private static async Task AssertRefusedAsync(HttpResponseMessage response, string rule)
     {
         var problem = await Actors.AssertProblemAsync(response, HttpStatusCode.Forbidden);
@@ -165,24 +183,10 @@ public sealed class ApprovalsApiTests : IDisposable
     [Fact]
     public async Task Sts_ForTheAdminRole_WaitsForApproval_AndTheNarrowedDurationApplies()
     {
-        await _app.PutAsync("aws_main", $$"""{"accessKeyId":"{{BaseAccessKeyId}}","secretAccessKey":"{{BaseSecret}}","roleArn":"arn:aws:iam::123456789012:role/deployer"}""", kind: "aws");
+        await PutAwsAsync();
         var (agent, approver, _) = await KeysAsync(_app);
         using var a = agent;
         using var b = approver;
-        HttpRequestMessage Sts(string? approval)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sts")
-            {
-                Content = JsonContent.Create(new { credential = "aws_main", task = "rotate-db", roleArn = AdminRole, durationSeconds = 3600 }),
-            };
-            if (approval is not null)
-            {
-                request.Headers.Add("Broker-Approval", approval);
-            }
-
-            return request;
-        }
-
         var id = await AssertPendingAsync(await agent.SendAsync(Sts(null)));
         var listed = await BrokerApp.JsonAsync(await approver.GetAsync($"/v1/approvals/{id}"));
         Assert.Equal("sts", listed["kind"]!.GetValue<string>());
@@ -195,6 +199,29 @@ public sealed class ApprovalsApiTests : IDisposable
         var record = (await AuditTrail.ReadAsync(_app, "sts.mint")).Last();
         Assert.Contains("duration=900", record["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         await AssertRefusedAsync(await agent.SendAsync(Sts(id)), "approval_used");
+    }
+
+    [Fact]
+    public async Task Sts_RefusedByStsAfterTheApprovalWasConsumed_GivesTheApprovalBack_AndTheRetryMintsOnce()
+    {
+        await PutAwsAsync();
+        var (agent, approver, _) = await KeysAsync(_app);
+        using var a = agent;
+        using var b = approver;
+        var id = await AssertPendingAsync(await agent.SendAsync(Sts(null)));
+        await DecideAsync(approver, id, "approve");
+        _sts.RefuseNext(1);
+
+        using var refused = await agent.SendAsync(Sts(id));
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        Assert.Null((await BrokerApp.JsonAsync(await approver.GetAsync($"/v1/approvals/{id}")))["consumedAt"]);
+        using var minted = await agent.SendAsync(Sts(id));
+        Assert.Equal(HttpStatusCode.OK, minted.StatusCode);
+        await AssertRefusedAsync(await agent.SendAsync(Sts(id)), "approval_used");
+
+        var releases = await AuditTrail.ReadAsync(_app, "approval.release");
+        Assert.Equal([("allowed", "upstream")], releases.Select(r => (r["outcome"]!.GetValue<string>(), r["reason"]!.GetValue<string>().Split(' ')[0])));
+        Assert.Equal(id, releases[0]["target"]!.GetValue<string>());
     }
 
     [Fact]

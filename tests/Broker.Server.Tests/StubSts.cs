@@ -22,6 +22,11 @@ public sealed class StubSts : IAsyncDisposable
 
     private StubSts(WebApplication app) => _app = app;
 
+    private int _failures;
+
+    /// <summary>How many of the next AssumeRole calls are refused (403 AccessDenied) instead of answered.</summary>
+    public void RefuseNext(int count) => Volatile.Write(ref _failures, count);
+
     public string ServiceUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     public static async Task<StubSts> StartAsync()
@@ -30,7 +35,14 @@ public sealed class StubSts : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var expiration = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-        app.MapPost("/", () => Results.Text(
+        var stub = new StubSts(app);
+        app.MapPost("/", () => Interlocked.Decrement(ref stub._failures) >= 0 ? Results.Text(
+            """
+            <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+              <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>stub refusal</Message></Error>
+              <RequestId>00000000-0000-0000-0000-000000000001</RequestId>
+            </ErrorResponse>
+            """, "text/xml", statusCode: 403) : Results.Text(
             $"""
             <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
               <AssumeRoleResult>
@@ -46,7 +58,7 @@ public sealed class StubSts : IAsyncDisposable
             </AssumeRoleResponse>
             """, "text/xml"));
         await app.StartAsync();
-        return new StubSts(app);
+        return stub;
     }
 
     public async ValueTask DisposeAsync()

@@ -68,6 +68,16 @@ public sealed class ApprovalStoreContractTests
         Assert.True(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(2)));
         Assert.False(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(2)));
         Assert.Equal(T0.AddMinutes(2), (await store.GetAsync("default", "apr_one"))!.ConsumedAt);
+
+        // A use that delivered nothing is given back only by the key that made it, for exactly that use.
+        Assert.False(await store.ReleaseAsync("default", "apr_one", "k_other", T0.AddMinutes(2)));
+        Assert.False(await store.ReleaseAsync("default", "apr_one", "k_agent", T0.AddMinutes(3)));
+        Assert.False(await store.ReleaseAsync("other", "apr_one", "k_agent", T0.AddMinutes(2)));
+        Assert.True(await store.ReleaseAsync("default", "apr_one", "k_agent", T0.AddMinutes(2)));
+        Assert.False(await store.ReleaseAsync("default", "apr_one", "k_agent", T0.AddMinutes(2)));
+        Assert.Null((await store.GetAsync("default", "apr_one"))!.ConsumedAt);
+        Assert.True(await store.ConsumeAsync("default", "apr_one", "k_agent", hash, T0.AddMinutes(4)));
+        Assert.Equal(T0.AddMinutes(4), (await store.GetAsync("default", "apr_one"))!.ConsumedAt);
     }
 
     private sealed class TempDirectory : IDisposable

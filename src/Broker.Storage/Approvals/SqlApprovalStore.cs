@@ -96,6 +96,15 @@ public abstract class SqlApprovalStore : IApprovalStore
             new { tenant, id, keyId, hash, now = UnixMs.From(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
             cancellationToken);
 
+    public Task<bool> ReleaseAsync(string tenant, string id, string keyId, DateTimeOffset consumedAt, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(async connection => await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE approvals SET consumed_at = NULL
+            WHERE tenant = @tenant AND id = @id AND key_id = @keyId AND status = 'approved' AND consumed_at = @consumedAt
+            """,
+            new { tenant, id, keyId, consumedAt = UnixMs.From(consumedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
+            cancellationToken);
+
     public Task<int> PruneAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default) =>
         _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM approvals WHERE expires_at < @expiredBefore",
