@@ -81,6 +81,13 @@ public sealed partial class AuditRetention : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var lease = await _retention.TryLeaseRunAsync(cancellationToken).ConfigureAwait(false);
+            if (lease is null)
+            {
+                LogLeasedElsewhere(_logger);
+                return [];
+            }
+
             var cutoff = _time.GetUtcNow() - retention;
             var results = new List<AuditPruneResult>();
             foreach (var tenant in await _retention.ListTenantsWithRecordsBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false))
@@ -261,6 +268,9 @@ public sealed partial class AuditRetention : IDisposable
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Audit retention pruned {Deleted} records up to id {AnchorId}; archive {Archive}.")]
     private static partial void LogPruned(ILogger logger, long deleted, long anchorId, string archive);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Audit retention skipped: another broker on this store is running it.")]
+    private static partial void LogLeasedElsewhere(ILogger logger);
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Audit archive {Archive} does not verify against the store; set aside as .invalid and archived again.")]
     private static partial void LogArchiveSetAside(ILogger logger, string archive);

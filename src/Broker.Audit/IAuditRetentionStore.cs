@@ -24,4 +24,11 @@ public interface IAuditRetentionStore
     /// <returns>How many records were deleted; fewer than <paramref name="batchSize"/> means none is left below the anchor.</returns>
     /// <exception cref="InvalidOperationException">The anchor would move back, names no record of the chain with that hash, or is the chain's head.</exception>
     Task<int> PruneAsync(AuditCheckpoint anchor, int batchSize, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the right to run retention among every broker on this store, so that replicas sharing it do not archive
+    /// the same range twice; <see langword="null"/> when another holds it. Disposing the lease gives it back. A store
+    /// only one process uses (SQLite) leases at once: the caller already runs one pass at a time.
+    /// </summary>
+    Task<IAsyncDisposable?> TryLeaseRunAsync(CancellationToken cancellationToken = default);
 }

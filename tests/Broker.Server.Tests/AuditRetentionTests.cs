@@ -252,6 +252,8 @@ internal sealed class FailingRetentionStore(IAuditRetentionStore inner, FailingR
     public Task<long?> GetLastIdBeforeAsync(string tenant, DateTimeOffset before, CancellationToken cancellationToken = default) =>
         inner.GetLastIdBeforeAsync(tenant, before, cancellationToken);
 
+    public Task<IAsyncDisposable?> TryLeaseRunAsync(CancellationToken cancellationToken = default) => inner.TryLeaseRunAsync(cancellationToken);
+
     public async Task<int> PruneAsync(AuditCheckpoint anchor, int batchSize, CancellationToken cancellationToken = default)
     {
         if (failure.FailNextPrunes > 0)

@@ -41,6 +41,14 @@ public sealed class PostgresAuditRetentionTests
                 await app.PutAsync("db_password", "value-under-runtime-role-2");
                 time.Advance(TimeSpan.FromDays(31));
                 await app.PutAsync("db_password", "value-under-runtime-role-3");
+                // Another replica on the same store is running retention: this one skips its pass.
+                using (var otherReplica = new Broker.Storage.Postgres.PostgresDatabase(runtime))
+                await using (var lease = await new Broker.Storage.Postgres.Audit.PostgresAuditRetentionStore(otherReplica).TryLeaseRunAsync())
+                {
+                    Assert.NotNull(lease);
+                    Assert.Empty(await app.Services.GetRequiredService<AuditRetention>().RunAsync());
+                }
+
                 pruned = Assert.Single(await app.Services.GetRequiredService<AuditRetention>().RunAsync());
                 Assert.True(pruned.Deleted >= 2);
                 Assert.Equal(pruned.Deleted, pruned.Archived);

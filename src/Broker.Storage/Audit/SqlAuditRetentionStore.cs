@@ -46,6 +46,17 @@ public abstract class SqlAuditRetentionStore : IAuditRetentionStore
 
     public abstract Task<int> PruneAsync(AuditCheckpoint anchor, int batchSize, CancellationToken cancellationToken = default);
 
+    /// <summary>One process per database file (SQLite): the lease is the caller's own one-pass-at-a-time gate.</summary>
+    public virtual Task<IAsyncDisposable?> TryLeaseRunAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IAsyncDisposable?>(NoLease.Instance);
+
+    private sealed class NoLease : IAsyncDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     protected static void ValidatePrune(AuditCheckpoint anchor, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(anchor);
