@@ -8,7 +8,10 @@ namespace Broker.Client.AI;
 /// <summary>
 /// Stdio MCP server processes keyed by the values in their environment: a call runs in a process started with the
 /// values it needs now, so a rotation or another user's values start a new process; idle ones beyond
-/// <see cref="BrokerMcpToolOptions.MaxProcesses"/> are stopped, least recently used first.
+/// <see cref="BrokerMcpToolOptions.MaxProcesses"/> are stopped, least recently used first. A process that ends on its own
+/// (a crash, killed) leaves the pool as soon as its session completes, so the next call starts a new one instead of
+/// failing on a dead pipe until it is evicted; a call in flight when it died fails (it is not repeated: the tool may
+/// have run).
 /// </summary>
 internal sealed class StdioServerPool(StdioClientTransportOptions transport, int maxProcesses, ILoggerFactory? loggerFactory) : IAsyncDisposable
 {
@@ -31,46 +34,98 @@ internal sealed class StdioServerPool(StdioClientTransportOptions transport, int
     public async Task<T> UseAsync<T>(IReadOnlyDictionary<string, string> environment, Func<McpClient, Task<T>> call, CancellationToken cancellationToken)
     {
         var key = Fingerprint(environment);
-        Entry entry;
-        List<Entry>? evicted = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var (entry, evicted) = Lease(key, environment);
+            await StopAllAsync(evicted).ConfigureAwait(false);
+            McpClient client;
+            try
+            {
+                client = await entry.Client.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Release(key, entry, drop: entry.Client.IsFaulted);
+                throw;
+            }
+
+            // Ended before this call was sent (its watcher has not removed it yet): nothing ran, so start another once.
+            if (client.Completion.IsCompleted && attempt == 1)
+            {
+                Release(key, entry, drop: true);
+                continue;
+            }
+
+            try
+            {
+                return await call(client).ConfigureAwait(false);
+            }
+            finally
+            {
+                Release(key, entry, drop: client.Completion.IsCompleted);
+            }
+        }
+    }
+
+    private (Entry Entry, List<Entry>? Evicted) Lease(string key, IReadOnlyDictionary<string, string> environment)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_entries.TryGetValue(key, out entry!))
+            List<Entry>? evicted = null;
+            if (!_entries.TryGetValue(key, out var entry))
             {
                 entry = new Entry(StartAsync(environment));
                 _entries[key] = entry;
                 evicted = EvictIdle();
+                _ = RemoveWhenEndedAsync(key, entry);
             }
 
             entry.Leases++;
             entry.LastUsed = ++_clock;
+            return (entry, evicted);
         }
+    }
 
-        await StopAllAsync(evicted).ConfigureAwait(false);
+    private void Release(string key, Entry entry, bool drop)
+    {
+        lock (_gate)
+        {
+            entry.Leases--;
+            if (drop && _entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
+            {
+                _entries.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Takes a process out of the pool once its session completes (it exited, or was stopped), and frees what it held.</summary>
+    private async Task RemoveWhenEndedAsync(string key, Entry entry)
+    {
+        McpClient client;
         try
         {
-            var client = await entry.Client.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return await call(client).ConfigureAwait(false);
+            client = await entry.Client.ConfigureAwait(false);
         }
-        catch when (entry.Client.IsFaulted)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            lock (_gate)
-            {
-                if (_entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
-                {
-                    _entries.Remove(key);
-                }
-            }
+            return; // Never started: the call that waited for it drops it.
+        }
 
-            throw;
-        }
-        finally
+        await client.Completion.ConfigureAwait(false);
+        bool removed;
+        lock (_gate)
         {
-            lock (_gate)
+            removed = _entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry);
+            if (removed)
             {
-                entry.Leases--;
+                _entries.Remove(key);
             }
+        }
+
+        if (removed)
+        {
+            await StopAllAsync([entry]).ConfigureAwait(false);
         }
     }
 

@@ -40,6 +40,39 @@ public sealed class McpToolTests
     }
 
     [Fact]
+    public async Task Stdio_AProcessThatDies_LeavesThePool_AndTheNextCallRunsInANewOne()
+    {
+        await using var broker = await RealBroker.StartNewAsync();
+        var secret = AITestUtil.NewSecret("svc");
+        await broker.SetCredentialAsync("service_token", secret);
+        await using var client = await AITestUtil.StartClientAsync(broker);
+        var options = new BrokerMcpToolOptions { EnvironmentVariables = { ["SERVICE_TOKEN"] = "$<credentials.service_token>" } };
+        await using var tools = await BrokerMcpTools.StartStdioAsync(client, EchoServer(), options);
+        var readEnv = Assert.Single(tools.Tools, t => t.Name == "read_env");
+        var first = Pid(await CallAsync(readEnv, new() { ["name"] = "SERVICE_TOKEN" }));
+
+        using (var process = System.Diagnostics.Process.GetProcessById(first))
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (tools.ProcessCount > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, tools.ProcessCount);
+        var result = await CallAsync(readEnv, new() { ["name"] = "SERVICE_TOKEN" });
+        Assert.NotEqual(first, Pid(result));
+        Assert.Contains($"sha256={Sha256(secret)}", result, StringComparison.Ordinal);
+        Assert.Equal(1, tools.ProcessCount);
+
+        static int Pid(string result) => int.Parse(System.Text.RegularExpressions.Regex.Match(result, @"pid=(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Stdio_PerUserCredential_EachCallGetsItsUsersValue_ReadIsAudited_AndNoUserFails()
     {
         await using var broker = await RealBroker.StartNewAsync();
