@@ -270,7 +270,9 @@ public sealed class ApprovalDesk(
         }
 
         signal.Publish(id);
-        return await store.GetAsync(caller.Tenant, id, CancellationToken.None).ConfigureAwait(false) ?? found;
+        var result = await store.GetAsync(caller.Tenant, id, CancellationToken.None).ConfigureAwait(false) ?? found;
+        webhook?.Enqueue(result);
+        return result;
     }
 
     /// <summary>What an approval may narrow: a token's ttl and scopes, an STS session's duration; never more than asked.</summary>

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Broker.Approvals;
 
 /// <summary>
-/// Announces each new approval request to <see cref="ApprovalOptions.WebhookUrl"/> in the background: a bounded
+/// Announces each new approval request, and then its decision, to <see cref="ApprovalOptions.WebhookUrl"/> in the
+/// background (<c>event</c> <c>requested</c>, <c>approved</c> or <c>denied</c>, so a channel of approvers sees who
+/// took a request and nobody looks at it twice): a bounded
 /// queue (a full queue drops the announcement and logs it, never slowing or failing the request), one POST at a time
 /// through the <see cref="HttpClientName"/> client (retries with backoff: the resilience handler), signed with
 /// <c>Broker-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> under <see cref="ApprovalOptions.WebhookSecret"/>.
@@ -52,11 +54,20 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
             ApprovalKinds.Sts => $"AWS credentials from {ask.Target} as {ask.RoleArn ?? "its own role"}",
             _ => $"a read of credential {ask.Target}",
         };
-        var text = $"Agent {approval.RequestedBy} asks for {what}" + (ask.OnBehalfOf is null ? "" : $" on behalf of {ask.OnBehalfOf}")
-            + (ask.Task is null ? "" : $" (task {ask.Task})") + $". Approval {approval.Id} expires at {approval.ExpiresAt:u}.";
+        var asked = $"Agent {approval.RequestedBy} asks for {what}" + (ask.OnBehalfOf is null ? "" : $" on behalf of {ask.OnBehalfOf}")
+            + (ask.Task is null ? "" : $" (task {ask.Task})");
+        var (@event, text) = approval.StoredStatus switch
+        {
+            ApprovalStatuses.Approved => ("approved", $"Approval {approval.Id} was approved by {approval.DecidedBy}: {asked}."
+                + (approval.Reason is null ? "" : $" Reason: {approval.Reason}.") + $" It can be used once until {approval.ExpiresAt:u}."),
+            ApprovalStatuses.Denied => ("denied", $"Approval {approval.Id} was denied by {approval.DecidedBy}: {asked}."
+                + (approval.Reason is null ? "" : $" Reason: {approval.Reason}.")),
+            _ => ("requested", $"{asked}. Approval {approval.Id} expires at {approval.ExpiresAt:u}."),
+        };
         return JsonSerializer.SerializeToUtf8Bytes(new
         {
             text,
+            @event,
             id = approval.Id,
             tenant = approval.Tenant,
             status = approval.StoredStatus,

@@ -30,7 +30,11 @@ public sealed class ApprovalWebhookTests
 
         private Receiver(WebApplication app) => _app = app;
 
-        public TaskCompletionSource<(string Body, bool SignatureValid)> Received { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Threading.Channels.Channel<(string Body, bool SignatureValid)> _received =
+            System.Threading.Channels.Channel.CreateUnbounded<(string Body, bool SignatureValid)>();
+
+        /// <summary>The next POST the receiver got, in order.</summary>
+        public Task<(string Body, bool SignatureValid)> NextAsync() => _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + HookPath;
 
@@ -48,7 +52,7 @@ public sealed class ApprovalWebhookTests
                 var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body));
                 var presented = request.Headers["Broker-Signature"].ToString();
                 var valid = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
-                receiver.Received.TrySetResult((Encoding.UTF8.GetString(body), valid));
+                receiver._received.Writer.TryWrite((Encoding.UTF8.GetString(body), valid));
                 return Results.Ok();
             });
             await app.StartAsync();
@@ -76,7 +80,7 @@ public sealed class ApprovalWebhookTests
         using var b = approver;
 
         var id = await ApprovalsApiTests.AssertPendingAsync(await agent.GetAsync("/v1/agent/credentials/stripe_key?subject=carol"));
-        var (body, valid) = await receiver.Received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (body, valid) = await receiver.NextAsync();
 
         Assert.True(valid, "the Broker-Signature header is the HMAC-SHA256 of the body under the secret");
         var json = JsonNode.Parse(body)!;
@@ -86,12 +90,47 @@ public sealed class ApprovalWebhookTests
         Assert.Equal("carol", json["onBehalfOf"]!.GetValue<string>());
         Assert.Equal("pay-agent", json["requestedBy"]!.GetValue<string>());
         Assert.Equal("pending", json["status"]!.GetValue<string>());
+        Assert.Equal("requested", json["event"]!.GetValue<string>());
         Assert.Contains("stripe_key", json["text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(ApprovalsApiTests.StripeValue, body, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, string.Join('\n', logs), StringComparison.Ordinal);
         Assert.DoesNotContain(HookPath, string.Join('\n', logs), StringComparison.Ordinal);
         Assert.DoesNotContain(ApprovalsApiTests.StripeValue, string.Join('\n', logs), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EachDecision_IsPostedToo_NamingWhoDecided_SoApproversSeeARequestWasTaken()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        using var app = new BrokerApp(settings: new() { ["Broker:Approvals:WebhookUrl"] = receiver.Url, ["Broker:Approvals:WebhookSecret"] = Secret });
+        var (agent, approver, _) = await ApprovalsApiTests.KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+
+        var approved = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+        await ApprovalsApiTests.DecideAsync(approver, approved, "approve", new { reason = "refund checked" });
+        var denied = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent, scopes: ["payments:admin"]));
+        await ApprovalsApiTests.DecideAsync(approver, denied, "deny", new { reason = "not this one" });
+
+        var messages = new List<JsonNode>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (body, valid) = await receiver.NextAsync();
+            Assert.True(valid);
+            messages.Add(JsonNode.Parse(body)!);
+        }
+
+        // In the order they happened: each request, then its decision.
+        Assert.Equal(
+            [(approved, "requested"), (approved, "approved"), (denied, "requested"), (denied, "denied")],
+            messages.Select(m => (m["id"]!.GetValue<string>(), m["event"]!.GetValue<string>())));
+        var first = messages[1];
+        Assert.Equal("alice", first["decidedBy"]!.GetValue<string>());
+        Assert.Contains("approved by alice", first["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("refund checked", first["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var second = messages[3];
+        Assert.Contains("denied by alice", second["text"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
