@@ -129,16 +129,26 @@ public sealed class AgentCredentialFeed(
             (caller, proven) = await SubjectProof.ProveAsync(proofs, caller, subject, proof, cancellationToken).ConfigureAwait(false);
             GrantPolicy.DemandCredentialUse(caller, name);
             GrantPolicy.DemandSubject(caller, string.IsNullOrEmpty(subject) ? null : subject, proven: caller.HasProven(subject));
+            Approval? approved = null;
             if (approvalId is not null)
             {
-                var approved = approvals is null
+                approved = approvals is null
                     ? throw GrantRules.Refuse(GrantRules.ApprovalUnknown, "approvals are not enabled on this broker.")
                     : await approvals.ConsumeAsync(context, approvalId, ApprovalAsk.ForCredential(name, NullIfEmpty(subject)), cancellationToken).ConfigureAwait(false);
                 caller = caller with { ApprovalId = approved.Id };
             }
 
             GrantPolicy.DemandNoApproval(caller, credential: name);
-            value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                value = await credentials.ReadForAgentAsync(caller.Tenant, name, subject, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (approved is not null && UnavailableOf(ex) is { } unavailable)
+            {
+                // The store or the key material failed: nothing was read, so the approval is given back for a retry.
+                await approvals!.ReleaseAsync(context, approved, unavailable).ConfigureAwait(false);
+                throw;
+            }
         }
         catch (GrantRefusedException held) when (held.Rule == GrantRules.ApprovalRequired && approvals is not null)
         {
@@ -163,6 +173,15 @@ public sealed class AgentCredentialFeed(
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A failure of the store or of the key material (a 503: nothing was read), as the refusal the audit names.</summary>
+    private static BrokerOperationException? UnavailableOf(Exception ex) => ex switch
+    {
+        BrokerOperationException { Kind: BrokerErrorKind.Unavailable } unavailable => unavailable,
+        Broker.Vault.KeyEncryptionKeyException or Broker.Vault.KeyEncryptionKeyUnavailableException or System.Security.Cryptography.CryptographicException =>
+            new BrokerOperationException(BrokerErrorKind.Unavailable, "The key material is unavailable.", ex),
+        _ => null,
+    };
 
     /// <summary>The record's target of a credential, with its subject when it has one.</summary>
     public static string Target(string name, string? subject) => string.IsNullOrEmpty(subject) ? name : name + "?subject=" + subject;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -222,6 +224,39 @@ public sealed class ApprovalsApiTests : IDisposable
         var releases = await AuditTrail.ReadAsync(_app, "approval.release");
         Assert.Equal([("allowed", "upstream")], releases.Select(r => (r["outcome"]!.GetValue<string>(), r["reason"]!.GetValue<string>().Split(' ')[0])));
         Assert.Equal(id, releases[0]["target"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CredentialRead_ThatTheStoreFailsAfterTheApprovalWasConsumed_GivesTheApprovalBack()
+    {
+        using var app = new BrokerApp(services: s => s.Replace(ServiceDescriptor.Singleton<Broker.Credentials.ICredentialStore>(sp =>
+            new InterleavingCredentialStore(new Broker.Storage.Sqlite.Credentials.SqliteCredentialStore(sp.GetRequiredService<Broker.Storage.Sqlite.SqliteDatabase>())))));
+        await app.PutAsync("stripe_key", StripeValue);
+        var (agent, approver, _) = await KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+        HttpRequestMessage Read(string? approval)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/v1/agent/credentials/stripe_key");
+            if (approval is not null)
+            {
+                request.Headers.Add("Broker-Approval", approval);
+            }
+
+            return request;
+        }
+
+        var id = await AssertPendingAsync(await agent.SendAsync(Read(null)));
+        await DecideAsync(approver, id, "approve");
+        ((InterleavingCredentialStore)app.Services.GetRequiredService<Broker.Credentials.ICredentialStore>()).FailNextGet();
+
+        using var failed = await agent.SendAsync(Read(id));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        using var served = await agent.SendAsync(Read(id));
+        Assert.Equal(StripeValue, (await BrokerApp.JsonAsync(served))["value"]!.GetValue<string>());
+        await AssertRefusedAsync(await agent.SendAsync(Read(id)), "approval_used");
+        var release = Assert.Single(await AuditTrail.ReadAsync(app, "approval.release"));
+        Assert.StartsWith("unavailable", release["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

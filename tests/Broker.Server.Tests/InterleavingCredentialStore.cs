@@ -4,13 +4,14 @@ namespace Broker.Server.Tests;
 
 /// <summary>
 /// A narrow seam: the real credential store, into which a test slips another operation just before the next write or
-/// delete (a race between the handler's check and the store's transaction), or makes the next write fail.
+/// delete (a race between the handler's check and the store's transaction), or makes the next write or point read fail.
 /// </summary>
 public sealed class InterleavingCredentialStore(ICredentialStore inner) : ICredentialStore
 {
     private Func<Task>? _beforeNextWrite;
     private Func<Task>? _beforeNextDelete;
     private volatile bool _failNextWrite;
+    private int _failNextGet;
 
     public void BeforeNextWrite(Func<Task> interlude) => _beforeNextWrite = interlude;
 
@@ -45,7 +46,12 @@ public sealed class InterleavingCredentialStore(ICredentialStore inner) : ICrede
     }
 
     public Task<CredentialRecord?> GetAsync(string tenant, string name, string subject, CancellationToken cancellationToken = default) =>
-        inner.GetAsync(tenant, name, subject, cancellationToken);
+        Interlocked.Exchange(ref _failNextGet, 0) == 1
+            ? throw new Broker.Core.BrokerOperationException(Broker.Core.BrokerErrorKind.Unavailable, "The store is unavailable; the operation was not performed.")
+            : inner.GetAsync(tenant, name, subject, cancellationToken);
+
+    /// <summary>The next point read fails as a store that went down does (503).</summary>
+    public void FailNextGet() => Interlocked.Exchange(ref _failNextGet, 1);
 
     public Task<IReadOnlyList<CredentialSummary>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
         inner.ListAsync(tenant, cancellationToken);
