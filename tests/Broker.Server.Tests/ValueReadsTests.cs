@@ -227,6 +227,19 @@ public sealed class ValueReadsTests
                 command.ExecuteNonQuery();
             }
 
+            // A file the key ring cannot open refuses the start and says how to go on, rather than losing the key silently.
+            var keyFile = Path.Combine(dataDir, "audit-hmac.key");
+            var good = await File.ReadAllBytesAsync(keyFile);
+            await File.WriteAllBytesAsync(keyFile, [1, 2, 3, 4]);
+            await using (var refused = new BrokerApp(dataDir: dataDir))
+            {
+                var ex = Assert.ThrowsAny<Exception>(() => refused.CreateClient());
+                var why = ex as Broker.Core.BrokerOperationException ?? ex.InnerException as Broker.Core.BrokerOperationException;
+                Assert.NotNull(why);
+                Assert.Contains("delete the file to start with a new key", why.Message, StringComparison.Ordinal);
+            }
+
+            await File.WriteAllBytesAsync(keyFile, good);
             await using var upgraded = new BrokerApp(dataDir: dataDir);
             upgraded.CreateClient().Dispose();
 

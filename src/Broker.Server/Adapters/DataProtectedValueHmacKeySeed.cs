@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Broker.Audit;
+using Broker.Core;
 using Broker.Server.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -13,9 +15,23 @@ public sealed class DataProtectedValueHmacKeySeed(BrokerPaths paths, IDataProtec
 {
     public const string FileName = "audit-hmac.key";
 
+    /// <exception cref="BrokerOperationException">Unavailable: the file is there but the key ring cannot open it (the start is refused, saying how to go on).</exception>
     public byte[]? GetSeed()
     {
         var file = Path.Combine(paths.DataDir, FileName);
-        return File.Exists(file) ? provider.CreateProtector("Broker.Audit.ValueHmac.v1").Unprotect(File.ReadAllBytes(file)) : null;
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        try
+        {
+            return provider.CreateProtector("Broker.Audit.ValueHmac.v1").Unprotect(File.ReadAllBytes(file));
+        }
+        catch (CryptographicException ex)
+        {
+            throw new BrokerOperationException(BrokerErrorKind.Unavailable,
+                $"The earlier value-HMAC key in {FileName} cannot be opened with the Data Protection key ring. Restore the key ring, or delete the file to start with a new key (reads recorded before are then no longer findable by value).", ex);
+        }
     }
 }
