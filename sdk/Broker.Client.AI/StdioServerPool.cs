@@ -113,20 +113,17 @@ internal sealed class StdioServerPool(StdioClientTransportOptions transport, int
         }
 
         await client.Completion.ConfigureAwait(false);
-        bool removed;
         lock (_gate)
         {
-            removed = _entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry);
-            if (removed)
+            if (_entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry))
             {
                 _entries.Remove(key);
             }
         }
 
-        if (removed)
-        {
-            await StopAllAsync([entry]).ConfigureAwait(false);
-        }
+        // Whoever took it out (this watcher, a call that found it ended, an eviction), its ended session is freed here;
+        // disposing twice is harmless.
+        await StopAllAsync([entry]).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
