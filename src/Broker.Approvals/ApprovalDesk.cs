@@ -214,6 +214,60 @@ public sealed class ApprovalDesk(
         return await DecideAsync(context, id, ApprovalStatuses.Denied, reason, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records (<c>approval.expire</c>, outcome <c>denied</c>, by the broker itself) and announces to the webhook
+    /// (<c>event</c> <c>expired</c>) every approval of every tenant that expired undecided, or approved and never used,
+    /// once across all replicas: each is claimed by one conditional write first. A claim whose record cannot be
+    /// written is given back, so a later pass tries again; a denied or used approval expires silently (it was
+    /// already decided, or delivered). Returns how many were announced.
+    /// </summary>
+    /// <exception cref="AuditUnavailableException">The trail refused a record: the pass stops there (nothing is lost).</exception>
+    public async Task<int> AnnounceExpiriesAsync(CancellationToken cancellationToken = default)
+    {
+        var announced = 0;
+        while (true)
+        {
+            var due = await store.ListExpiryDueAsync(time.GetUtcNow(), ExpiryBatch, cancellationToken).ConfigureAwait(false);
+            foreach (var approval in due)
+            {
+                if (!await store.ClaimExpiryAsync(approval.Tenant, approval.Id, true, cancellationToken).ConfigureAwait(false))
+                {
+                    continue; // another replica announces it
+                }
+
+                var lapsed = approval.StoredStatus == ApprovalStatuses.Pending ? "undecided"
+                    : approval.StoredStatus == ApprovalStatuses.Approved && approval.ConsumedAt is null ? "unused"
+                    : null;
+                if (lapsed is null)
+                {
+                    continue;
+                }
+
+                var context = new AuditContext(null, "approval-expiry-" + Guid.NewGuid().ToString("n"));
+                var reason = Describe(approval.Ask).Add("requestedBy", approval.RequestedBy).Add("expired", lapsed).Add("decidedBy", approval.DecidedBy);
+                try
+                {
+                    await audit.RecordAsync(context, approval.Tenant, AuditActions.ApprovalExpire, approval.Id, AuditOutcomes.Denied, reason.ToString()).ConfigureAwait(false);
+                }
+                catch (AuditUnavailableException)
+                {
+                    await store.ClaimExpiryAsync(approval.Tenant, approval.Id, false, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
+                webhook?.EnqueueExpired(approval);
+                announced++;
+            }
+
+            if (due.Count < ExpiryBatch)
+            {
+                return announced;
+            }
+        }
+    }
+
+    private const int ExpiryBatch = 100;
+
     /// <summary>Whether <paramref name="id"/> has the shape of an approval id (<c>apr_</c> and 22 base64url characters).</summary>
     public static bool IsValidId(string? id) =>
         id is { Length: 26 } && id.StartsWith("apr_", StringComparison.Ordinal) && id.AsSpan(4).IndexOfAnyExcept(Base64UrlAlphabet) < 0;

@@ -10,9 +10,9 @@ using Microsoft.Extensions.Options;
 namespace Broker.Approvals;
 
 /// <summary>
-/// Announces each new approval request, and then its decision, to <see cref="ApprovalOptions.WebhookUrl"/> in the
-/// background (<c>event</c> <c>requested</c>, <c>approved</c> or <c>denied</c>, so a channel of approvers sees who
-/// took a request and nobody looks at it twice): a bounded
+/// Announces each new approval request, and then its decision or its expiry, to <see cref="ApprovalOptions.WebhookUrl"/>
+/// in the background (<c>event</c> <c>requested</c>, <c>approved</c>, <c>denied</c> or <c>expired</c>, so a channel of
+/// approvers sees who took a request, or that nobody did, and nobody looks at it twice): a bounded
 /// queue (a full queue drops the announcement and logs it, never slowing or failing the request), one POST at a time
 /// through the <see cref="HttpClientName"/> client (retries with backoff: the resilience handler), signed with
 /// <c>Broker-Signature: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> under <see cref="ApprovalOptions.WebhookSecret"/>.
@@ -25,26 +25,20 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly Channel<Approval> _queue = Channel.CreateBounded<Approval>(
+    private readonly Channel<Announcement> _queue = Channel.CreateBounded<Announcement>(
         new BoundedChannelOptions(Math.Max(1, options.Value.WebhookQueueLength)) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     /// <summary>Queues an announcement of <paramref name="approval"/> (nothing when no webhook is configured).</summary>
-    public void Enqueue(Approval approval)
-    {
-        ArgumentNullException.ThrowIfNull(approval);
-        if (options.Value.WebhookUrl is null)
-        {
-            return;
-        }
+    public void Enqueue(Approval approval) => Enqueue(approval, expired: false);
 
-        if (!_queue.Writer.TryWrite(approval))
-        {
-            LogDropped(logger, approval.Id);
-        }
-    }
+    /// <summary>Queues an announcement that <paramref name="approval"/> expired undecided, or approved and unused.</summary>
+    public void EnqueueExpired(Approval approval) => Enqueue(approval, expired: true);
 
     /// <summary>The body of an announcement: <c>text</c> for chat tools, then the approval's fields.</summary>
-    public static byte[] BodyOf(Approval approval)
+    public static byte[] BodyOf(Approval approval) => BodyOf(approval, expired: false);
+
+    /// <summary>The body of an announcement; <paramref name="expired"/>: of its expiry (<c>event</c> and <c>status</c> <c>expired</c>).</summary>
+    public static byte[] BodyOf(Approval approval, bool expired)
     {
         ArgumentNullException.ThrowIfNull(approval);
         var ask = approval.Ask;
@@ -56,7 +50,10 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
         };
         var asked = $"Agent {approval.RequestedBy} asks for {what}" + (ask.OnBehalfOf is null ? "" : $" on behalf of {ask.OnBehalfOf}")
             + (ask.Task is null ? "" : $" (task {ask.Task})");
-        var (@event, text) = approval.StoredStatus switch
+        var (@event, text) = expired ? ("expired", approval.StoredStatus == ApprovalStatuses.Approved
+                ? $"Approval {approval.Id}, approved by {approval.DecidedBy}, expired unused at {approval.ExpiresAt:u}: {asked}."
+                : $"Approval {approval.Id} expired undecided at {approval.ExpiresAt:u}: {asked}.")
+            : approval.StoredStatus switch
         {
             ApprovalStatuses.Approved => ("approved", $"Approval {approval.Id} was approved by {approval.DecidedBy}: {asked}."
                 + (approval.Reason is null ? "" : $" Reason: {approval.Reason}.") + $" It can be used once until {approval.ExpiresAt:u}."),
@@ -70,7 +67,7 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
             @event,
             id = approval.Id,
             tenant = approval.Tenant,
-            status = approval.StoredStatus,
+            status = expired ? ApprovalStatuses.Expired : approval.StoredStatus,
             kind = ask.Kind,
             target = ask.Target,
             scopes = ask.Scopes,
@@ -94,13 +91,27 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var approval in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        await foreach (var (approval, expired) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
-            await SendAsync(approval, stoppingToken).ConfigureAwait(false);
+            await SendAsync(approval, expired, stoppingToken).ConfigureAwait(false);
         }
     }
 
-    private async Task SendAsync(Approval approval, CancellationToken cancellationToken)
+    private void Enqueue(Approval approval, bool expired)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        if (options.Value.WebhookUrl is null)
+        {
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite(new Announcement(approval, expired)))
+        {
+            LogDropped(logger, approval.Id);
+        }
+    }
+
+    private async Task SendAsync(Approval approval, bool expired, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (settings.WebhookUrl is not { } url)
@@ -108,7 +119,7 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
             return;
         }
 
-        var body = BodyOf(approval);
+        var body = BodyOf(approval, expired);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (!string.IsNullOrEmpty(settings.WebhookSecret))
@@ -135,6 +146,8 @@ public sealed partial class ApprovalWebhook(IHttpClientFactory clients, IOptions
             LogFailed(logger, approval.Id, ex.GetType().Name);
         }
     }
+
+    private readonly record struct Announcement(Approval Approval, bool Expired);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The approval webhook queue is full: approval {ApprovalId} was not announced")]
     private static partial void LogDropped(ILogger logger, string approvalId);

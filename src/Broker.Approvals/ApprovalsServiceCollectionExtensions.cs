@@ -8,7 +8,7 @@ public static class ApprovalsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers human approval: <see cref="ApprovalDesk"/>, its <see cref="ApprovalSignal"/>, and the webhook sender
-    /// (a hosted service with a resilient HttpClient) and the pruning of expired approvals, with options from <c>Broker:Approvals</c>. The host must also
+    /// (a hosted service with a resilient HttpClient), the recording of expiries and the pruning of expired approvals, with options from <c>Broker:Approvals</c>. The host must also
     /// register an <see cref="IApprovalStore"/>.
     /// </summary>
     public static IServiceCollection AddBrokerApprovals(this IServiceCollection services, IConfiguration configuration)
@@ -25,6 +25,7 @@ public static class ApprovalsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ApprovalWebhook>());
         services.TryAddSingleton<ApprovalDesk>();
         services.AddHostedService<ApprovalPruneService>();
+        services.AddHostedService<ApprovalExpiryService>();
         // No factory request logging: it writes the URL, and a webhook URL (Slack, Teams) is itself a secret.
         services.AddHttpClient(ApprovalWebhook.HttpClientName).RemoveAllLoggers().AddStandardResilienceHandler();
         return services;

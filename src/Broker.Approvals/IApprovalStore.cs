@@ -38,4 +38,17 @@ public interface IApprovalStore
     /// any more; their decisions stay in the audit trail); returns how many.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Approvals of every tenant that expired at or before <paramref name="now"/> and whose expiry nobody has claimed
+    /// yet (<see cref="ClaimExpiryAsync"/>), oldest expiry first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<Approval>> ListExpiryDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims the announcement of approval <paramref name="id"/>'s expiry, once across every replica: true for the one
+    /// caller that marks it, false when it was already claimed. <paramref name="claimed"/> false gives a claim back
+    /// (its record could not be written), so a later pass tries again.
+    /// </summary>
+    Task<bool> ClaimExpiryAsync(string tenant, string id, bool claimed = true, CancellationToken cancellationToken = default);
 }

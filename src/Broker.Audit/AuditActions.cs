@@ -44,4 +44,6 @@ public static class AuditActions
     public const string ApprovalDeny = "approval.deny";
     public const string ApprovalConsume = "approval.consume";
     public const string ApprovalRelease = "approval.release";
+    /// <summary>An approval expired undecided, or approved and never used (recorded once, by the broker itself).</summary>
+    public const string ApprovalExpire = "approval.expire";
 }

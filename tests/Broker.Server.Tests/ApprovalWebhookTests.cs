@@ -134,6 +134,61 @@ public sealed class ApprovalWebhookTests
     }
 
     [Fact]
+    public async Task AnExpiry_IsRecordedAndPostedOnce_ForAnUndecidedOrUnusedApproval_NotForADeniedOrUsedOne()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+        using var app = new BrokerApp(time, new()
+        {
+            ["Broker:Approvals:WebhookUrl"] = receiver.Url, ["Broker:Approvals:WebhookSecret"] = Secret, ["Broker:Approvals:Ttl"] = "00:05:00",
+        });
+        var (agent, approver, _) = await ApprovalsApiTests.KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+
+        var undecided = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+        var unused = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent, ttl: 200));
+        await ApprovalsApiTests.DecideAsync(approver, unused, "approve", new { reason = "refund checked" });
+        var denied = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent, scopes: ["payments:admin"]));
+        await ApprovalsApiTests.DecideAsync(approver, denied, "deny", new { reason = "not this one" });
+        var used = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent, ttl: 100));
+        await ApprovalsApiTests.DecideAsync(approver, used, "approve");
+        Assert.Equal(HttpStatusCode.OK, (await ApprovalsApiTests.MintAsync(agent, used, ttl: 100)).StatusCode);
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.NotEqual("expired", JsonNode.Parse((await receiver.NextAsync()).Body)!["event"]!.GetValue<string>());
+        }
+
+        var desk = app.Services.GetRequiredService<Broker.Approvals.ApprovalDesk>();
+        Assert.Equal(0, await desk.AnnounceExpiriesAsync()); // nothing has expired yet
+        time.Advance(TimeSpan.FromMinutes(6)); // also ticks the expiry service: the two passes share the work
+        await desk.AnnounceExpiriesAsync();
+        Assert.Equal(0, await desk.AnnounceExpiriesAsync()); // each expiry is announced once
+
+        var expired = new Dictionary<string, JsonNode>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (body, valid) = await receiver.NextAsync();
+            Assert.True(valid);
+            var json = JsonNode.Parse(body)!;
+            Assert.Equal(("expired", "expired"), (json["event"]!.GetValue<string>(), json["status"]!.GetValue<string>()));
+            expired.Add(json["id"]!.GetValue<string>(), json);
+        }
+
+        Assert.Equal(new[] { undecided, unused }.Order(), expired.Keys.Order());
+        Assert.Contains($"Approval {undecided} expired undecided", expired[undecided]["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"Approval {unused}, approved by alice, expired unused", expired[unused]["text"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The trail says so too, once each, in the approval's tenant, by the broker itself (no key).
+        using var admin = app.Admin();
+        var records = (await BrokerApp.JsonAsync(await admin.GetAsync("/v1/audit?action=approval.expire&limit=100")))["items"]!.AsArray();
+        Assert.Equal(new[] { undecided, unused }.Order(), records.Select(r => r!["target"]!.GetValue<string>()).Order());
+        Assert.All(records, r => Assert.Equal("denied", r!["outcome"]!.GetValue<string>()));
+        Assert.Contains(records, r => r!["target"]!.GetValue<string>() == undecided && r["reason"]!.GetValue<string>().Contains("expired=undecided", StringComparison.Ordinal));
+        Assert.Contains(records, r => r!["target"]!.GetValue<string>() == unused && r["reason"]!.GetValue<string>().Contains("expired=unused", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AFailingWebhook_NeverBlocksNorFailsTheRequest()
     {
         using var app = new BrokerApp(settings: new() { ["Broker:Approvals:WebhookUrl"] = "http://127.0.0.1:9/hook", ["Broker:Approvals:WebhookSecret"] = Secret });

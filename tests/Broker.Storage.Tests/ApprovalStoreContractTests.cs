@@ -117,6 +117,38 @@ public sealed class ApprovalStoreContractTests
         Assert.NotNull(await store.GetAsync("default", "apr_new"));
     }
 
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task ExpiryDue_ListsEveryTenantsUnclaimedExpiries_AndAClaimIsTakenOnce(string kind)
+    {
+        var (store, owner) = Create(kind);
+        using var _ = owner;
+        await store.InsertAsync(Pending("default", "apr_a"));
+        await store.InsertAsync(Pending("acme", "apr_b") with { ExpiresAt = T0.AddMinutes(5) });
+        await store.InsertAsync(Pending("default", "apr_later") with { ExpiresAt = T0.AddMinutes(30) });
+
+        Assert.Empty(await store.ListExpiryDueAsync(T0.AddMinutes(4), 10));
+        Assert.Equal(["apr_b", "apr_a"], (await store.ListExpiryDueAsync(T0.AddMinutes(10), 10)).Select(a => a.Id)); // oldest expiry first, at or before now
+        Assert.Equal(["apr_b"], (await store.ListExpiryDueAsync(T0.AddMinutes(10), 1)).Select(a => a.Id));
+
+        Assert.True(await store.ClaimExpiryAsync("acme", "apr_b"));
+        Assert.False(await store.ClaimExpiryAsync("acme", "apr_b"));
+        Assert.False(await store.ClaimExpiryAsync("default", "apr_b")); // another tenant's id
+        Assert.Equal(["apr_a"], (await store.ListExpiryDueAsync(T0.AddMinutes(10), 10)).Select(a => a.Id));
+
+        // A claim given back is due again; only a claimed one can be given back.
+        Assert.True(await store.ClaimExpiryAsync("acme", "apr_b", claimed: false));
+        Assert.False(await store.ClaimExpiryAsync("acme", "apr_b", claimed: false));
+        Assert.Equal(["apr_b", "apr_a"], (await store.ListExpiryDueAsync(T0.AddMinutes(10), 10)).Select(a => a.Id));
+
+        // A decision starts a new expiry: an approval decided after a (skewed) replica claimed its first one is due again.
+        Assert.True(await store.ClaimExpiryAsync("default", "apr_later"));
+        var decision = new ApprovalDecision(ApprovalStatuses.Approved, "k_alice", "alice", T0.AddMinutes(20), "ok", T0.AddMinutes(40), null, null);
+        Assert.True(await store.DecideAsync("default", "apr_later", decision));
+        Assert.Equal(["apr_b", "apr_a", "apr_later"], (await store.ListExpiryDueAsync(T0.AddMinutes(40), 10)).Select(a => a.Id));
+    }
+
     [Fact]
     public async Task PruneService_KeepsTheRetention_AndZeroKeepsEverything()
     {

@@ -67,7 +67,8 @@ public abstract class SqlApprovalStore : IApprovalStore
             var changed = await connection.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE approvals SET status = @Status, decided_by_key_id = @DecidedByKeyId, decided_by = @DecidedBy, decided_at = @DecidedAt,
-                       reason = @Reason, expires_at = @ExpiresAt, granted_lifetime = @GrantedLifetime, granted_scopes = @GrantedScopes
+                       reason = @Reason, expires_at = @ExpiresAt, granted_lifetime = @GrantedLifetime, granted_scopes = @GrantedScopes,
+                       expiry_announced = FALSE
                 WHERE tenant = @tenant AND id = @id AND status = 'pending' AND expires_at > @DecidedAt
                 """,
                 new
@@ -109,6 +110,23 @@ public abstract class SqlApprovalStore : IApprovalStore
         _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM approvals WHERE expires_at < @expiredBefore",
             new { expiredBefore = UnixMs.From(expiredBefore) }, cancellationToken: cancellationToken)),
+            cancellationToken);
+
+    public Task<IReadOnlyList<Approval>> ListExpiryDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync<IReadOnlyList<Approval>>(async connection =>
+            (await connection.QueryAsync<Row>(new CommandDefinition(
+                // FALSE as a literal, the same text as the partial index approvals_expiry_due (both dialects read it).
+                $"SELECT {Columns} FROM approvals WHERE expiry_announced = FALSE AND expires_at <= @now ORDER BY expires_at LIMIT @limit",
+                new { now = UnixMs.From(now), limit }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .Select(r => r.ToApproval()).ToArray(),
+            cancellationToken);
+
+    public Task<bool> ClaimExpiryAsync(string tenant, string id, bool claimed = true, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(async connection => await connection.ExecuteAsync(new CommandDefinition(
+            claimed
+                ? "UPDATE approvals SET expiry_announced = TRUE WHERE tenant = @tenant AND id = @id AND expiry_announced = FALSE"
+                : "UPDATE approvals SET expiry_announced = FALSE WHERE tenant = @tenant AND id = @id AND expiry_announced = TRUE",
+            new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
             cancellationToken);
 
     /// <summary>Called after a committed decision, on the same connection, to wake the other replicas' waiters (PostgreSQL: a NOTIFY).</summary>
