@@ -8,7 +8,7 @@ namespace Broker.Identity;
 /// <summary>
 /// Workload login (API.md v1.1): a workload's JWT from a trusted <c>workloads</c> issuer, exchanged (RFC 8693) for an
 /// access token that is a real agent key: hashed and stored like every key, named after the token's subject, with the
-/// profile's agent fields, expiring after the profile's TTL. The gate, grants, rate limits and revocation of keys
+/// profile's agent fields, expiring after the profile's TTL or, sooner, when the JWT itself expires. The gate, grants, rate limits and revocation of keys
 /// therefore apply to it unchanged. Every refusal of a token is the same <c>invalid_grant</c>; which check failed
 /// goes to the audit record (<c>workload.login</c>) only. The JWT and the access token are never recorded.
 /// </summary>
@@ -55,15 +55,16 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
             return await InvalidGrantAsync(context, Tenants.Default, target, "profile").ConfigureAwait(false);
         }
 
-        var matched = new List<(WorkloadProfile Profile, string Subject)>();
+        var matched = new List<(WorkloadProfile Profile, string Subject, DateTimeOffset TokenExpires)>();
         string? failure = null;
         foreach (var profile in candidates)
         {
             string? subject;
             string why;
+            DateTimeOffset tokenExpires;
             try
             {
-                (subject, why) = await MatchAsync(profile, request.SubjectToken, cancellationToken).ConfigureAwait(false);
+                (subject, why, tokenExpires) = await MatchAsync(profile, request.SubjectToken, cancellationToken).ConfigureAwait(false);
             }
             catch (BrokerOperationException ex) when (ex.Kind == BrokerErrorKind.Unavailable)
             {
@@ -74,7 +75,7 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
 
             if (subject is not null)
             {
-                matched.Add((profile, subject));
+                matched.Add((profile, subject, tokenExpires));
             }
             else
             {
@@ -89,7 +90,7 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
             return await InvalidGrantAsync(context, tenant, target, matched.Count == 0 ? failure! : "ambiguous").ConfigureAwait(false);
         }
 
-        return await IssueAsync(context, matched[0].Profile, matched[0].Subject, target).ConfigureAwait(false);
+        return await IssueAsync(context, matched[0].Profile, matched[0].Subject, matched[0].TokenExpires, target).ConfigureAwait(false);
     }
 
     /// <summary>The profiles a <c>resource</c> names: <c>name</c> in any tenant, or <c>tenant/name</c>.</summary>
@@ -106,46 +107,48 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
             && await profiles.GetAsync(tenant, name, cancellationToken).ConfigureAwait(false) is { } profile ? [profile] : [];
     }
 
-    /// <summary>The token's subject when it passes every check of the profile; otherwise the name of the check that failed.</summary>
-    private async Task<(string? Subject, string Failure)> MatchAsync(WorkloadProfile profile, string token, CancellationToken cancellationToken)
+    /// <summary>The token's subject and expiry when it passes every check of the profile; otherwise the name of the check that failed.</summary>
+    private async Task<(string? Subject, string Failure, DateTimeOffset Expires)> MatchAsync(WorkloadProfile profile, string token, CancellationToken cancellationToken)
     {
         var trusted = await issuers.TrustedAsync(profile.Tenant, IssuerUses.Workloads, cancellationToken).ConfigureAwait(false);
         if (trusted.FirstOrDefault(i => i.Name == profile.Issuer) is not { } issuer)
         {
-            return (null, "issuer_not_trusted");
+            return (null, "issuer_not_trusted", default);
         }
 
         if (JwtChecks.PeekIssuer(token) is not { } iss)
         {
-            return (null, token.Length > JwtChecks.MaxTokenLength ? "too_long" : "malformed");
+            return (null, token.Length > JwtChecks.MaxTokenLength ? "too_long" : "malformed", default);
         }
 
         if (!string.Equals(iss, issuer.Issuer, StringComparison.Ordinal))
         {
-            return (null, "issuer");
+            return (null, "issuer", default);
         }
 
         var checkedToken = await jwts.CheckAsync(issuer, token, cancellationToken).ConfigureAwait(false);
         if (checkedToken.Validated is not { } validated)
         {
-            return (null, checkedToken.Failure ?? "invalid");
+            return (null, checkedToken.Failure ?? "invalid", default);
         }
 
         if (!WildcardPattern.IsMatch(profile.SubjectPattern, validated.Subject))
         {
-            return (null, "subject");
+            return (null, "subject", default);
         }
 
         foreach (var (claim, pattern) in profile.Claims)
         {
             if (!ClaimMatches(checkedToken.Token!, claim, pattern))
             {
-                return (null, "claim:" + claim);
+                return (null, "claim:" + claim, default);
             }
         }
 
         // The access token is a key named after the subject.
-        return Names.IsValidKeyName(validated.Subject) ? (validated.Subject, "") : (null, "subject_name");
+        // exp is required by the checks, so ValidTo is the token's own expiry (UTC).
+        var expires = new DateTimeOffset(DateTime.SpecifyKind(checkedToken.Token!.ValidTo, DateTimeKind.Utc));
+        return Names.IsValidKeyName(validated.Subject) ? (validated.Subject, "", expires) : (null, "subject_name", default);
     }
 
     /// <summary>A top-level claim whose value (a string, number or boolean; for an array, any element) matches the pattern; objects never do.</summary>
@@ -153,10 +156,16 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
         token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
             && WildcardPattern.IsMatch(pattern, c.Value));
 
-    private async Task<WorkloadLoginResult> IssueAsync(AuditContext context, WorkloadProfile profile, string subject, string target)
+    /// <summary>
+    /// Issues the access token: it lives the profile's TTL, but never past the workload JWT's own expiry (plus the
+    /// <see cref="JwtChecks.ClockSkew"/> its check allowed), so a stolen JWT buys no time beyond its own life.
+    /// </summary>
+    private async Task<WorkloadLoginResult> IssueAsync(AuditContext context, WorkloadProfile profile, string subject, DateTimeOffset tokenExpires, string target)
     {
-        var expiresAt = time.GetUtcNow().AddSeconds(profile.TtlSeconds);
-        var reason = new AuditReason().Add("subject", AuditTrail.Bounded(subject)).Add("ttl", profile.TtlSeconds).ToString();
+        var now = time.GetUtcNow();
+        var ttlSeconds = (int)Math.Clamp(Math.Floor((tokenExpires + JwtChecks.ClockSkew - now).TotalSeconds), 1, profile.TtlSeconds);
+        var expiresAt = now.AddSeconds(ttlSeconds);
+        var reason = new AuditReason().Add("subject", AuditTrail.Bounded(subject)).Add("ttl", ttlSeconds).ToString();
 
         // Fail closed: the key exists only once the login's record is durable. A profile deleted meanwhile takes the key with it.
         var issued = await audit.ChangeAsync(context, profile.Tenant, AuditActions.WorkloadLogin, target, reason, async ct =>
@@ -173,7 +182,7 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
 
         return issued is null
             ? WorkloadLoginResult.Failed(WorkloadLoginResult.InvalidGrant)
-            : new WorkloadLoginResult(issued.Secret, profile.TtlSeconds, null);
+            : new WorkloadLoginResult(issued.Secret, ttlSeconds, null);
     }
 
     private Task<WorkloadLoginResult> InvalidGrantAsync(AuditContext context, string tenant, string target, string why) =>

@@ -232,6 +232,27 @@ public sealed class WorkloadLoginTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AccessToken_NeverOutlivesTheWorkloadJwt_BeyondTheCheckedSkew()
+    {
+        using (var admin = _app.Admin())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/workload-profiles", Profile("long", ttlSeconds: 3600))).StatusCode);
+        }
+
+        // The JWT expires in 60 s: the access token lives that and the 30 s skew its check allows, not the profile's hour.
+        var now = _time.GetUtcNow();
+        using var anonymous = _app.ClientWith(null);
+        var body = await BrokerApp.JsonAsync(await LoginAsync(anonymous, Sign(notBefore: now.AddMinutes(-1), expires: now.AddSeconds(60)), "long"));
+        Assert.InRange(body["expires_in"]!.GetValue<int>(), 89, 90);
+        using var agent = _app.ClientWith(Remember(body["access_token"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+        _time.Advance(TimeSpan.FromSeconds(91));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await agent.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+        Assert.Contains(await _actors.AuditAsync("workload.login"), r => r["outcome"]!.GetValue<string>() == "allowed"
+            && (r["reason"]!.GetValue<string>().Contains("ttl=89", StringComparison.Ordinal) || r["reason"]!.GetValue<string>().Contains("ttl=90", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task DeletingTheProfile_StopsEveryTokenItIssued_BeforeTheResponse_AndLoginsAfterIt()
     {
         var first = await LoginOkAsync(Sign());
