@@ -37,6 +37,7 @@ public static class AuditActions
     /// <summary>A workload profile registered or removed, and a workload's token exchanged (API.md v1.1 "Workload login").</summary>
     public const string WorkloadProfileCreate = "workload_profile.create";
     public const string WorkloadProfileDelete = "workload_profile.delete";
+    public const string WorkloadProfileUpdate = "workload_profile.update";
     public const string WorkloadLogin = "workload.login";
     /// <summary>Human approval (API.md v1.1 "Approvals"): a request held for a decision, the decisions, and the one use of an approval.</summary>
     public const string ApprovalRequest = "approval.request";

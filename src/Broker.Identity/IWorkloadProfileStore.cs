@@ -22,6 +22,14 @@ public interface IWorkloadProfileStore
     /// </summary>
     Task<IReadOnlyList<string>?> DeleteAsync(string tenant, string name, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces the tenant's profile of <paramref name="profile"/>'s name with it (a new id) and answers the ids of the
+    /// keys the old one issued that have not expired at <paramref name="now"/>, for the caller to revoke; null when the
+    /// tenant has no profile of that name (nothing changed). Serialised with <see cref="AddKeyAsync"/> of the old
+    /// profile, so no key is issued under the old fields after this answers.
+    /// </summary>
+    Task<IReadOnlyList<string>?> ReplaceAsync(WorkloadProfile profile, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>Records that the profile issued a key; false (nothing recorded) when the profile no longer exists.</summary>
     Task<bool> AddKeyAsync(string profileId, string keyId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 

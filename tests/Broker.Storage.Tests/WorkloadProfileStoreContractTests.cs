@@ -58,6 +58,29 @@ public sealed class WorkloadProfileStoreContractTests
     [Theory]
     [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
     [PostgresStore]
+    public async Task Replace_SwapsTheFields_AnswersTheOldKeys_AndTheOldProfileIssuesNoMore(string kind)
+    {
+        using var stores = StoreKinds.Create(kind);
+        var store = stores.WorkloadProfiles;
+        Assert.True(await store.InsertAsync(Profile("default", "ci", "p1")));
+        Assert.True(await store.InsertAsync(Profile("acme", "ci", "p2")));
+        Assert.True(await store.AddKeyAsync("p1", "k_live", T0.AddMinutes(15)));
+        Assert.True(await store.AddKeyAsync("p1", "k_old", T0.AddMinutes(-1)));
+
+        var narrower = Profile("default", "ci", "p3") with { SubjectPattern = "system:serviceaccount:ci:deploy", TtlSeconds = 300 };
+        Assert.Equal(["k_live"], await store.ReplaceAsync(narrower, T0) ?? []);
+        var read = (await store.GetAsync("default", "ci"))!;
+        Assert.Equal(("p3", "system:serviceaccount:ci:deploy", 300), (read.Id, read.SubjectPattern, read.TtlSeconds));
+        Assert.Equal("p2", (await store.GetAsync("acme", "ci"))!.Id); // another tenant's profile of that name is untouched
+        Assert.False(await store.AddKeyAsync("p1", "k_late", T0.AddMinutes(15)));
+        Assert.True(await store.AddKeyAsync("p3", "k_new", T0.AddMinutes(5)));
+        Assert.Null(await store.ReplaceAsync(Profile("default", "missing", "p4"), T0));
+        Assert.Null(await store.GetAsync("default", "missing"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
     public async Task Prune_DeletesOnlyKeysExpiredBeforeTheCutoff_WithTheirKeyRows(string kind)
     {
         using var stores = StoreKinds.Create(kind);

@@ -19,6 +19,9 @@ public static class WorkloadProfilesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync).WithSummary("The tenant's workload profiles.");
         api.MapGet("/{name}", GetAsync).WithSummary("One workload profile.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/{name}", ReplaceAsync).WithMetadata(new AuditedRoute(AuditActions.WorkloadProfileUpdate))
+            .WithSummary("Replace a workload profile's fields: every access token it issued stops, on every replica, before the answer; workloads log in again under the new fields.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapDelete("/{name}", DeleteAsync).WithSummary("Remove a workload profile: every access token it issued stops, on every replica, before the answer.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
@@ -38,6 +41,9 @@ public static class WorkloadProfilesApi
 
     public static async Task<Ok<WorkloadProfileResponse>> GetAsync(string name, HttpContext http, WorkloadProfiles profiles, CancellationToken cancellationToken) =>
         TypedResults.Ok(WorkloadProfileResponse.From(await profiles.GetAsync(http.GetAuditContext(), name, cancellationToken)));
+
+    public static async Task<Ok<WorkloadProfileResponse>> ReplaceAsync(string name, [FromBody] CreateWorkloadProfileRequest body, HttpContext http, WorkloadProfiles profiles, CancellationToken cancellationToken) =>
+        TypedResults.Ok(WorkloadProfileResponse.From(await profiles.ReplaceAsync(http.GetAuditContext(), name, body, cancellationToken)));
 
     public static async Task<NoContent> DeleteAsync(string name, HttpContext http, WorkloadProfiles profiles, CancellationToken cancellationToken)
     {

@@ -47,18 +47,7 @@ public abstract class SqlWorkloadProfileStore : IWorkloadProfileStore
         {
             try
             {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    """
-                    INSERT INTO workload_profiles (id, tenant, name, issuer, subject_pattern, claims, key_fields, ttl_seconds, created_at)
-                    VALUES (@Id, @Tenant, @Name, @Issuer, @SubjectPattern, @Claims, @KeyFields, @TtlSeconds, @CreatedAt)
-                    """,
-                    new
-                    {
-                        profile.Id, profile.Tenant, profile.Name, profile.Issuer, profile.SubjectPattern,
-                        Claims = JsonSerializer.Serialize(profile.Claims, Json), KeyFields = JsonSerializer.Serialize(profile.Key, Json),
-                        TtlSeconds = (long)profile.TtlSeconds, CreatedAt = UnixMs.From(profile.CreatedAt),
-                    },
-                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(InsertSql, InsertParameters(profile), cancellationToken: cancellationToken)).ConfigureAwait(false);
                 return true;
             }
             catch (Exception ex) when (_dialect.IsUniqueViolation(ex))
@@ -69,6 +58,16 @@ public abstract class SqlWorkloadProfileStore : IWorkloadProfileStore
     }
 
     public Task<IReadOnlyList<string>?> DeleteAsync(string tenant, string name, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        RemoveAsync(tenant, name, now, null, cancellationToken);
+
+    public Task<IReadOnlyList<string>?> ReplaceAsync(WorkloadProfile profile, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return RemoveAsync(profile.Tenant, profile.Name, now, profile, cancellationToken);
+    }
+
+    // Deletes the tenant's profile of that name and, in the same transaction, inserts its replacement when given.
+    private Task<IReadOnlyList<string>?> RemoveAsync(string tenant, string name, DateTimeOffset now, WorkloadProfile? replacement, CancellationToken cancellationToken) =>
         _dialect.RunAsync<IReadOnlyList<string>?>(async connection =>
         {
             var id = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
@@ -89,6 +88,11 @@ public abstract class SqlWorkloadProfileStore : IWorkloadProfileStore
             var keys = (await connection.QueryAsync<string>(new CommandDefinition(
                 "SELECT key_id FROM workload_keys WHERE profile_id = @id AND expires_at > @at", new { id, at = UnixMs.From(now) }, transaction,
                 cancellationToken: cancellationToken)).ConfigureAwait(false)).ToArray();
+            if (replacement is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(InsertSql, InsertParameters(replacement), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return keys;
         }, cancellationToken);
@@ -122,6 +126,18 @@ public abstract class SqlWorkloadProfileStore : IWorkloadProfileStore
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return pruned;
         }, cancellationToken);
+
+    private const string InsertSql = """
+        INSERT INTO workload_profiles (id, tenant, name, issuer, subject_pattern, claims, key_fields, ttl_seconds, created_at)
+        VALUES (@Id, @Tenant, @Name, @Issuer, @SubjectPattern, @Claims, @KeyFields, @TtlSeconds, @CreatedAt)
+        """;
+
+    private static object InsertParameters(WorkloadProfile profile) => new
+    {
+        profile.Id, profile.Tenant, profile.Name, profile.Issuer, profile.SubjectPattern,
+        Claims = JsonSerializer.Serialize(profile.Claims, Json), KeyFields = JsonSerializer.Serialize(profile.Key, Json),
+        TtlSeconds = (long)profile.TtlSeconds, CreatedAt = UnixMs.From(profile.CreatedAt),
+    };
 
     private static string LockOf(string profileId) => "workload-profile:" + profileId;
 

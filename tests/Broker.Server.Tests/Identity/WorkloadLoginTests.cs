@@ -253,6 +253,67 @@ public sealed class WorkloadLoginTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplacingTheProfile_StopsEveryTokenOfTheOldFields_BeforeTheResponse_AndLoginsGetTheNewOnes()
+    {
+        var before = await LoginOkAsync(Sign());
+        using var old = _app.ClientWith(before);
+        Assert.Equal(HttpStatusCode.OK, (await old.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+
+        // Narrowed: only payroll, and only the deploy service account.
+        var narrower = new
+        {
+            issuer = "k8s", subject = "system:serviceaccount:ci:deploy", claims = new Dictionary<string, string> { ["env"] = "prod*" },
+            key = new { credentials = new[] { "payroll" } }, ttlSeconds = 300,
+        };
+        using var admin = _app.Admin();
+        var replaced = await BrokerApp.JsonAsync(await admin.PutAsJsonAsync("/v1/workload-profiles/ci", narrower));
+        Assert.Equal(("ci", "system:serviceaccount:ci:deploy", 300), (replaced["name"]!.GetValue<string>(), replaced["subject"]!.GetValue<string>(), replaced["ttlSeconds"]!.GetValue<int>()));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await old.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+
+        await AssertInvalidGrantAsync(Sign()); // the runner subject no longer matches
+        using var now = _app.ClientWith(await LoginOkAsync(Sign(subject: "system:serviceaccount:ci:deploy")));
+        Assert.Equal(HttpStatusCode.OK, (await now.GetAsync("/v1/agent/credentials/payroll")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await now.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+        Assert.Contains(await _actors.AuditAsync("workload_profile.update"), r => r["outcome"]!.GetValue<string>() == "allowed" && r["target"]!.GetValue<string>() == "ci");
+
+        // A body that names another profile, or invalid fields: 400 and nothing changes; no such profile: 404.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("/v1/workload-profiles/ci", Profile("other"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("/v1/workload-profiles/ci", new { issuer = "k8s", subject = "a b", key = new { } })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PutAsJsonAsync("/v1/workload-profiles/missing", Profile("missing"))).StatusCode);
+        Assert.Equal("system:serviceaccount:ci:deploy", (await BrokerApp.JsonAsync(await admin.GetAsync("/v1/workload-profiles/ci")))["subject"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ReplacingAProfile_AuthorizationMatrix()
+    {
+        async Task<HttpStatusCode> PutAsync(string? key)
+        {
+            using var client = _app.ClientWith(key);
+            using var response = await client.PutAsJsonAsync("/v1/workload-profiles/ci", Profile("ci", ttlSeconds: 600));
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await PutAsync(_actors.Agent.Key));
+        Assert.Equal(HttpStatusCode.Forbidden, await PutAsync(_actors.Responder.Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, await PutAsync(_actors.Revoked.Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, await PutAsync(null));
+        Assert.Equal(HttpStatusCode.BadRequest, await PutAsync(_actors.AcmeAdmin.Key)); // "k8s" is not an issuer of acme
+        using (var acme = _app.ClientWith(_actors.AcmeAdmin.Key))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await acme.PostAsJsonAsync("/v1/issuers", WorkloadIssuer(_issuer))).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, await PutAsync(_actors.AcmeAdmin.Key)); // and acme has no profile "ci"
+        using (var admin = _app.Admin())
+        {
+            Assert.Equal(900, (await BrokerApp.JsonAsync(await admin.GetAsync("/v1/workload-profiles/ci")))["ttlSeconds"]!.GetValue<int>());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await PutAsync(_actors.OtherAdmin.Key));
+        Assert.Equal(HttpStatusCode.OK, await PutAsync(BrokerApp.AdminKey));
+    }
+
+    [Fact]
     public async Task DeletingTheProfile_StopsEveryTokenItIssued_BeforeTheResponse_AndLoginsAfterIt()
     {
         var first = await LoginOkAsync(Sign());
