@@ -26,6 +26,8 @@ internal static class BrokerCli
             MintCommands.Sts(host),
             SigningKeysCommands.Build(host),
             ApprovalsCommands.Build(host),
+            IdentityCommands.Issuers(host),
+            IdentityCommands.WorkloadProfiles(host),
             CompletionCommand.Build(host),
         };
         return root;

@@ -431,6 +431,118 @@ public class BrokerAdminClient : IDisposable
         return await SendAsync<BrokerApproval>(HttpMethod.Post, $"v1/approvals/{Escape(id)}/deny", new { reason }, cancellationToken).ConfigureAwait(false);
     }
 
+    // ---- Identity (v1.1) ----------------------------------------------------------------------------------------
+
+    /// <summary>v1.1: the issuers the tenant trusts (<c>GET /v1/issuers</c>, admin).</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Every trusted issuer of the caller's tenant.</returns>
+    /// <exception cref="BrokerException">Not allowed (401, 403), or the broker could not answer (0, 5xx, or 404 from a broker without v1.1).</exception>
+    public virtual async Task<IReadOnlyList<BrokerIssuer>> ListIssuersAsync(CancellationToken cancellationToken = default)
+        => (await SendAsync<ItemsDto<BrokerIssuer>>(HttpMethod.Get, "v1/issuers", null, cancellationToken).ConfigureAwait(false)).Items ?? [];
+
+    /// <summary>v1.1: trusts an issuer's JWTs for user assertions or workload logins (<c>POST /v1/issuers</c>, admin).</summary>
+    /// <param name="options">The issuer.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The issuer as stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="BrokerException">Invalid (400), the name is taken (409), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task<BrokerIssuer> CreateIssuerAsync(CreateIssuerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var body = new
+        {
+            name = options.Name,
+            issuer = options.Issuer,
+            jwksUri = options.JwksUri,
+            jwks = options.Jwks,
+            audiences = NullIfEmpty(options.Audiences),
+            subjectClaim = options.SubjectClaim,
+            use = options.Use,
+        };
+        return await SendAsync<BrokerIssuer>(HttpMethod.Post, "v1/issuers", body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>v1.1: stops trusting an issuer (<c>DELETE /v1/issuers/{name}</c>, admin); holds on every replica before this returns.</summary>
+    /// <param name="name">The issuer's name.</param>
+    /// <param name="cancellationToken">Cancels waiting for the answer.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    /// <exception cref="BrokerException">No such issuer (404), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task DeleteIssuerAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
+        await _rest.SendJsonAsync<object>(HttpMethod.Delete, $"v1/issuers/{Escape(name)}", null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>v1.1: the tenant's workload profiles (<c>GET /v1/workload-profiles</c>, admin).</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Every workload profile of the caller's tenant.</returns>
+    /// <exception cref="BrokerException">Not allowed (401, 403), or the broker could not answer (0, 5xx, or 404 from a broker without v1.1).</exception>
+    public virtual async Task<IReadOnlyList<BrokerWorkloadProfile>> ListWorkloadProfilesAsync(CancellationToken cancellationToken = default)
+        => (await SendAsync<ItemsDto<BrokerWorkloadProfile>>(HttpMethod.Get, "v1/workload-profiles", null, cancellationToken).ConfigureAwait(false)).Items ?? [];
+
+    /// <summary>v1.1: one workload profile (<c>GET /v1/workload-profiles/{name}</c>, admin).</summary>
+    /// <param name="name">The profile's name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The profile.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    /// <exception cref="BrokerException">No such profile (404), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task<BrokerWorkloadProfile> GetWorkloadProfileAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return await SendAsync<BrokerWorkloadProfile>(HttpMethod.Get, $"v1/workload-profiles/{Escape(name)}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>v1.1: lets a workload identity log in as an agent key (<c>POST /v1/workload-profiles</c>, admin).</summary>
+    /// <param name="options">The profile.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The profile as stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="BrokerException">Invalid (400), the name is taken (409), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task<BrokerWorkloadProfile> CreateWorkloadProfileAsync(WorkloadProfileOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return await SendAsync<BrokerWorkloadProfile>(HttpMethod.Post, "v1/workload-profiles", ProfileBody(options), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// v1.1: replaces every field of a workload profile (<c>PUT /v1/workload-profiles/{name}</c>, admin). Every access
+    /// token the old fields issued stops, on every replica, before this returns; workloads log in again.
+    /// </summary>
+    /// <param name="options">The profile's new fields; its <see cref="WorkloadProfileOptions.Name"/> names the profile.</param>
+    /// <param name="cancellationToken">Cancels waiting for the answer.</param>
+    /// <returns>The profile as stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="BrokerException">Invalid (400), no such profile (404), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task<BrokerWorkloadProfile> ReplaceWorkloadProfileAsync(WorkloadProfileOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Name);
+        return await SendAsync<BrokerWorkloadProfile>(HttpMethod.Put, $"v1/workload-profiles/{Escape(options.Name)}", ProfileBody(options), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>v1.1: removes a workload profile (<c>DELETE /v1/workload-profiles/{name}</c>, admin); every access token it issued stops on every replica before this returns.</summary>
+    /// <param name="name">The profile's name.</param>
+    /// <param name="cancellationToken">Cancels waiting for the answer.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    /// <exception cref="BrokerException">No such profile (404), not allowed (401, 403), or the broker could not answer (0, 5xx).</exception>
+    public virtual async Task DeleteWorkloadProfileAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
+        await _rest.SendJsonAsync<object>(HttpMethod.Delete, $"v1/workload-profiles/{Escape(name)}", null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static object ProfileBody(WorkloadProfileOptions options) => new
+    {
+        name = options.Name,
+        issuer = options.Issuer,
+        subject = options.Subject,
+        claims = options.Claims.Count == 0 ? null : new Dictionary<string, string>(options.Claims, StringComparer.Ordinal),
+        key = options.Key,
+        ttlSeconds = options.TtlSeconds,
+    };
+
     /// <summary>Releases the connection.</summary>
     public void Dispose()
     {
