@@ -38,7 +38,10 @@ public sealed class ApprovalDesk(
             await store.InsertAsync(approval, CancellationToken.None).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
-        webhook?.Enqueue(approval);
+        if (webhook is not null)
+        {
+            await webhook.EnqueueAsync(approval).ConfigureAwait(false);
+        }
         return approval;
     }
 
@@ -255,7 +258,10 @@ public sealed class ApprovalDesk(
                     throw;
                 }
 
-                webhook?.EnqueueExpired(approval);
+                if (webhook is not null)
+                {
+                    await webhook.EnqueueExpiredAsync(approval).ConfigureAwait(false);
+                }
                 announced++;
             }
 
@@ -325,7 +331,10 @@ public sealed class ApprovalDesk(
 
         signal.Publish(id);
         var result = await store.GetAsync(caller.Tenant, id, CancellationToken.None).ConfigureAwait(false) ?? found;
-        webhook?.Enqueue(result);
+        if (webhook is not null)
+        {
+            await webhook.EnqueueAsync(result).ConfigureAwait(false);
+        }
         return result;
     }
 

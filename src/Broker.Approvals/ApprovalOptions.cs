@@ -20,6 +20,10 @@ public sealed class ApprovalOptions
     /// <summary>The HMAC-SHA256 key of the <c>Broker-Signature</c> header. Never logged.</summary>
     public string? WebhookSecret { get; set; }
 
-    /// <summary>How many announcements may wait to be sent; more are dropped (and logged) rather than slowing a request.</summary>
+    /// <summary>
+    /// No longer used: announcements wait in the store's outbox (<see cref="ApprovalWebhook"/>), not in a queue in
+    /// memory, so none is dropped for room. Kept so that configurations that set it still bind.
+    /// </summary>
+    [Obsolete("Announcements wait in the store's outbox; this limit is not used.")]
     public int WebhookQueueLength { get; set; } = 1024;
 }

@@ -51,4 +51,20 @@ public interface IApprovalStore
     /// (its record could not be written), so a later pass tries again.
     /// </summary>
     Task<bool> ClaimExpiryAsync(string tenant, string id, bool claimed = true, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores an announcement of approval <paramref name="approvalId"/> for the webhook, due at <paramref name="now"/>.</summary>
+    Task AddAnnouncementAsync(string tenant, string approvalId, string body, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> announcements due at <paramref name="now"/> and not claimed by anyone until
+    /// then, oldest first, until <paramref name="claimedUntil"/>: none behind an earlier one of the same approval, and
+    /// none that another replica claimed first.
+    /// </summary>
+    Task<IReadOnlyList<ApprovalAnnouncement>> ClaimAnnouncementsAsync(DateTimeOffset now, DateTimeOffset claimedUntil, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an announcement (sent, or given up).</summary>
+    Task DeleteAnnouncementAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a failed attempt: <paramref name="attempts"/> so far, the next at <paramref name="nextAttemptAt"/>; the claim ends.</summary>
+    Task RetryAnnouncementAsync(long id, int attempts, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default);
 }

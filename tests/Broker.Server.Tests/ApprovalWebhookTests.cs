@@ -33,6 +33,17 @@ public sealed class ApprovalWebhookTests
         private readonly System.Threading.Channels.Channel<(string Body, bool SignatureValid)> _received =
             System.Threading.Channels.Channel.CreateUnbounded<(string Body, bool SignatureValid)>();
 
+        private int _failNext;
+
+        /// <summary>How many POSTs were refused (<see cref="FailNext"/>).</summary>
+        public int Refused;
+
+        /// <summary>Answers the next <paramref name="count"/> POSTs 400 (not retried within an attempt), recording nothing.</summary>
+        public void FailNext(int count) => Volatile.Write(ref _failNext, count);
+
+        /// <summary>How many POSTs it took that were not read yet.</summary>
+        public int Waiting => _received.Reader.Count;
+
         /// <summary>The next POST the receiver got, in order.</summary>
         public Task<(string Body, bool SignatureValid)> NextAsync() => _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -52,6 +63,13 @@ public sealed class ApprovalWebhookTests
                 var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), body));
                 var presented = request.Headers["Broker-Signature"].ToString();
                 var valid = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented));
+                if (Interlocked.Decrement(ref receiver._failNext) >= 0)
+                {
+                    Interlocked.Increment(ref receiver.Refused);
+                    return Results.BadRequest();
+                }
+
+                Interlocked.Exchange(ref receiver._failNext, 0);
                 receiver._received.Writer.TryWrite((Encoding.UTF8.GetString(body), valid));
                 return Results.Ok();
             });
@@ -186,6 +204,91 @@ public sealed class ApprovalWebhookTests
         Assert.All(records, r => Assert.Equal("denied", r!["outcome"]!.GetValue<string>()));
         Assert.Contains(records, r => r!["target"]!.GetValue<string>() == undecided && r["reason"]!.GetValue<string>().Contains("expired=undecided", StringComparison.Ordinal));
         Assert.Contains(records, r => r!["target"]!.GetValue<string>() == unused && r["reason"]!.GetValue<string>().Contains("expired=unused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAnnouncementTheWebhookRefused_IsRetriedLater_InOrder()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new BrokerApp(time, new() { ["Broker:Approvals:WebhookUrl"] = receiver.Url, ["Broker:Approvals:WebhookSecret"] = Secret });
+        var (agent, approver, _) = await ApprovalsApiTests.KeysAsync(app);
+        using var a = agent;
+        using var b = approver;
+        var webhook = app.Services.GetRequiredService<Broker.Approvals.ApprovalWebhook>();
+
+        receiver.FailNext(1);
+        var id = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+        await ApprovalsApiTests.DecideAsync(approver, id, "approve");
+        for (var i = 0; i < 400 && Volatile.Read(ref receiver.Refused) == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, Volatile.Read(ref receiver.Refused));
+        Assert.Equal(0, await webhook.SendDueAsync()); // the request's retry is not due, and its decision waits behind it
+
+        // The background pass may still be recording the failed attempt: move the clock on until the retry is due and sent.
+        for (var i = 0; i < 200 && receiver.Waiting < 2; i++)
+        {
+            time.Advance(Broker.Approvals.ApprovalWebhook.RetryDelay(1));
+            await webhook.SendDueAsync();
+            await Task.Delay(50);
+        }
+
+        var events = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (body, valid) = await receiver.NextAsync();
+            Assert.True(valid);
+            var json = JsonNode.Parse(body)!;
+            Assert.Equal(id, json["id"]!.GetValue<string>());
+            events.Add(json["event"]!.GetValue<string>());
+        }
+
+        Assert.Equal(["requested", "approved"], events);
+    }
+
+    [Fact]
+    public async Task AnAnnouncementNotDeliveredBeforeARestart_IsDeliveredAfterIt()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Broker:Approvals:WebhookUrl"] = receiver.Url, ["Broker:Approvals:WebhookSecret"] = Secret };
+        string id;
+        var dataDir = Path.Combine(Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("n"));
+        using (var first = new BrokerApp(settings: settings, dataDir: dataDir))
+        {
+            var (agent, _, _) = await ApprovalsApiTests.KeysAsync(first);
+            using var a = agent;
+            receiver.FailNext(int.MaxValue);
+            id = await ApprovalsApiTests.AssertPendingAsync(await ApprovalsApiTests.MintAsync(agent));
+            for (var i = 0; i < 400 && Volatile.Read(ref receiver.Refused) == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.True(Volatile.Read(ref receiver.Refused) >= 1);
+        }
+
+        receiver.FailNext(0);
+        using var second = new BrokerApp(settings: settings, dataDir: dataDir);
+        using (var admin = second.Admin())
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.GetAsync("/healthz")).StatusCode); // starts the host
+        }
+
+        // Its retry is due 5 s after the refusal; the new process's loop looks every 5 s.
+        var (body, valid) = await receiver.NextAsync();
+        Assert.True(valid);
+        Assert.Equal((id, "requested"), (JsonNode.Parse(body)!["id"]!.GetValue<string>(), JsonNode.Parse(body)!["event"]!.GetValue<string>()));
+        second.Dispose();
+        try
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     [Fact]

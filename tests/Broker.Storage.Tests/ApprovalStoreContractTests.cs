@@ -149,6 +149,38 @@ public sealed class ApprovalStoreContractTests
         Assert.Equal(["apr_b", "apr_a", "apr_later"], (await store.ListExpiryDueAsync(T0.AddMinutes(40), 10)).Select(a => a.Id));
     }
 
+    [Theory]
+    [MemberData(nameof(StoreKinds.All), MemberType = typeof(StoreKinds))]
+    [PostgresStore]
+    public async Task Announcements_AreClaimedOnceInOrder_NeverAheadOfAnEarlierOneOfTheSameApproval(string kind)
+    {
+        var (store, owner) = Create(kind);
+        using var _ = owner;
+        await store.AddAnnouncementAsync("default", "apr_a", """{"event":"requested"}""", T0);
+        await store.AddAnnouncementAsync("default", "apr_b", """{"event":"requested","b":1}""", T0);
+        await store.AddAnnouncementAsync("default", "apr_a", """{"event":"approved"}""", T0.AddSeconds(1));
+        await store.AddAnnouncementAsync("acme", "apr_a", """{"event":"requested","acme":1}""", T0.AddSeconds(2));
+
+        Assert.Empty(await store.ClaimAnnouncementsAsync(T0.AddSeconds(-1), T0.AddMinutes(2), 10)); // none due yet
+        var first = await store.ClaimAnnouncementsAsync(T0.AddSeconds(5), T0.AddMinutes(2), 10);
+        Assert.Equal([("default", "apr_a"), ("default", "apr_b"), ("acme", "apr_a")], first.Select(a => (a.Tenant, a.ApprovalId)));
+        Assert.Equal(("""{"event":"requested"}""", 0, T0), (first[0].Body, first[0].Attempts, first[0].CreatedAt));
+        Assert.Empty(await store.ClaimAnnouncementsAsync(T0.AddSeconds(6), T0.AddMinutes(2), 10)); // claimed; apr_a's decision waits behind its request
+
+        await store.DeleteAnnouncementAsync(first[0].Id);
+        var decision = Assert.Single(await store.ClaimAnnouncementsAsync(T0.AddSeconds(7), T0.AddMinutes(2), 10));
+        Assert.Equal("""{"event":"approved"}""", decision.Body);
+
+        // A failed attempt is due again at its next time, and its claim ends; a lapsed claim is claimable again.
+        await store.RetryAnnouncementAsync(first[1].Id, 1, T0.AddSeconds(30));
+        Assert.Empty(await store.ClaimAnnouncementsAsync(T0.AddSeconds(20), T0.AddMinutes(2), 10));
+        var retried = Assert.Single(await store.ClaimAnnouncementsAsync(T0.AddSeconds(31), T0.AddMinutes(5), 10));
+        Assert.Equal((first[1].Id, 1), (retried.Id, retried.Attempts));
+        var lapsed = await store.ClaimAnnouncementsAsync(T0.AddMinutes(2), T0.AddMinutes(4), 10);
+        Assert.Equal([decision.Id, first[2].Id], lapsed.Select(a => a.Id));
+        Assert.Single(await store.ClaimAnnouncementsAsync(T0.AddMinutes(5), T0.AddMinutes(6), 1));
+    }
+
     [Fact]
     public async Task PruneService_KeepsTheRetention_AndZeroKeepsEverything()
     {

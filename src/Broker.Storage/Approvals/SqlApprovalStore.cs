@@ -129,6 +129,46 @@ public abstract class SqlApprovalStore : IApprovalStore
             new { tenant, id }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
             cancellationToken);
 
+    public Task AddAnnouncementAsync(string tenant, string approvalId, string body, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO approval_announcements (tenant, approval_id, body, created_at, next_attempt_at)
+            VALUES (@tenant, @approvalId, @body, @now, @now)
+            """,
+            new { tenant, approvalId, body, now = UnixMs.From(now) }, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task<IReadOnlyList<ApprovalAnnouncement>> ClaimAnnouncementsAsync(DateTimeOffset now, DateTimeOffset claimedUntil, int limit, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync<IReadOnlyList<ApprovalAnnouncement>>(async connection =>
+            (await connection.QueryAsync<AnnouncementRow>(new CommandDefinition(
+                // The outer condition is checked again on a row another replica claimed meanwhile (PostgreSQL re-reads a
+                // row it waited for), so of two replicas claiming at once each row goes to one.
+                """
+                UPDATE approval_announcements SET claimed_until = @until
+                WHERE id IN (
+                    SELECT a.id FROM approval_announcements a
+                    WHERE a.next_attempt_at <= @now AND (a.claimed_until IS NULL OR a.claimed_until <= @now)
+                      AND NOT EXISTS (SELECT 1 FROM approval_announcements b WHERE b.tenant = a.tenant AND b.approval_id = a.approval_id AND b.id < a.id)
+                    ORDER BY a.id
+                    LIMIT @limit)
+                  AND (claimed_until IS NULL OR claimed_until <= @now)
+                RETURNING id AS Id, tenant AS Tenant, approval_id AS ApprovalId, body AS Body, attempts AS Attempts, created_at AS CreatedAt
+                """,
+                new { now = UnixMs.From(now), until = UnixMs.From(claimedUntil), limit }, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .OrderBy(r => r.Id).Select(r => new ApprovalAnnouncement(r.Id, r.Tenant, r.ApprovalId, r.Body, (int)r.Attempts, UnixMs.To(r.CreatedAt)))
+            .ToArray(),
+            cancellationToken);
+
+    public Task DeleteAnnouncementAsync(long id, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM approval_announcements WHERE id = @id", new { id }, cancellationToken: cancellationToken)), cancellationToken);
+
+    public Task RetryAnnouncementAsync(long id, int attempts, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken = default) =>
+        _dialect.RunAsync(connection => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE approval_announcements SET attempts = @attempts, next_attempt_at = @next, claimed_until = NULL WHERE id = @id",
+            new { id, attempts, next = UnixMs.From(nextAttemptAt) }, cancellationToken: cancellationToken)), cancellationToken);
+
+    private sealed record AnnouncementRow(long Id, string Tenant, string ApprovalId, string Body, long Attempts, long CreatedAt);
+
     /// <summary>Called after a committed decision, on the same connection, to wake the other replicas' waiters (PostgreSQL: a NOTIFY).</summary>
     protected virtual Task AfterDecideAsync(DbConnection connection, string tenant, string id, CancellationToken cancellationToken) => Task.CompletedTask;
 
