@@ -1,7 +1,9 @@
 using Broker.Audit;
 using Broker.Core;
 using Broker.Keys;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Broker.Identity;
 
@@ -151,10 +153,48 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
         return Names.IsValidKeyName(validated.Subject) ? (validated.Subject, "", expires) : (null, "subject_name", default);
     }
 
-    /// <summary>A top-level claim whose value (a string, number or boolean; for an array, any element) matches the pattern; objects never do.</summary>
-    private static bool ClaimMatches(JsonWebToken token, string claim, string pattern) =>
-        token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
-            && WildcardPattern.IsMatch(pattern, c.Value));
+    /// <summary>
+    /// A claim whose value (a string, number or boolean as written; for an array, any element) matches the pattern;
+    /// objects never do. The top-level claim of exactly that name decides when the token has one; otherwise a name
+    /// with <c>/</c> is a path into objects: <c>kubernetes.io/namespace</c> is the <c>namespace</c> member of the
+    /// <c>kubernetes.io</c> object (a Kubernetes service-account token).
+    /// </summary>
+    private static bool ClaimMatches(JsonWebToken token, string claim, string pattern)
+    {
+        if (token.Claims.Any(c => c.Type == claim))
+        {
+            return token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
+                && WildcardPattern.IsMatch(pattern, c.Value));
+        }
+
+        var path = claim.Split('/');
+        if (path.Length < 2 || path.Any(string.IsNullOrEmpty))
+        {
+            return false;
+        }
+
+        // The payload was checked with the signature; it is read again here only to walk into its objects.
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+        var node = payload.RootElement;
+        foreach (var member in path)
+        {
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(member, out node))
+            {
+                return false;
+            }
+        }
+
+        return node.ValueKind == JsonValueKind.Array
+            ? node.EnumerateArray().Any(e => ScalarMatches(e, pattern))
+            : ScalarMatches(node, pattern);
+    }
+
+    private static bool ScalarMatches(JsonElement value, string pattern) => value.ValueKind switch
+    {
+        JsonValueKind.String => WildcardPattern.IsMatch(pattern, value.GetString()!),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => WildcardPattern.IsMatch(pattern, value.GetRawText()),
+        _ => false,
+    };
 
     /// <summary>
     /// Issues the access token: it lives the profile's TTL, but never past the workload JWT's own expiry (plus the

@@ -284,6 +284,38 @@ public sealed class WorkloadLoginTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClaimNameWithSlashes_IsAPathIntoTheTokensObjects_AsInKubernetesTokens()
+    {
+        using (var admin = _app.Admin())
+        {
+            var profile = new
+            {
+                name = "k8s-pods", issuer = "k8s", subject = "system:serviceaccount:*",
+                claims = new Dictionary<string, string> { ["kubernetes.io/namespace"] = "ci", ["kubernetes.io/serviceaccount/name"] = "runner-*" },
+                key = new { credentials = new[] { "app-*" } },
+            };
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/workload-profiles", profile)).StatusCode);
+        }
+
+        string Kubernetes(string ns, string account, object? extra = null) => Remember(_issuer.Sign($"system:serviceaccount:{ns}:{account}", claims: new Dictionary<string, object>
+        {
+            ["kubernetes.io"] = new Dictionary<string, object>
+            {
+                ["namespace"] = ns,
+                ["serviceaccount"] = new Dictionary<string, object> { ["name"] = account, ["uid"] = "0b7c" },
+                ["pod"] = extra ?? new Dictionary<string, object> { ["name"] = "runner-abc" },
+            },
+        }));
+
+        using var agent = _app.ClientWith(await LoginOkAsync(Kubernetes("ci", "runner-1"), "k8s-pods"));
+        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync("/v1/agent/credentials/app-db")).StatusCode);
+        await AssertInvalidGrantAsync(Kubernetes("prod", "runner-1"), "k8s-pods");
+        await AssertInvalidGrantAsync(Kubernetes("ci", "deployer"), "k8s-pods");
+        await AssertInvalidGrantAsync(Sign(subject: "system:serviceaccount:ci:runner-1"), "k8s-pods"); // no kubernetes.io object at all
+        Assert.Contains(await _actors.AuditAsync("workload.login"), r => r["reason"]!.GetValue<string>().Contains("claim:kubernetes.io/namespace", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ReplacingAProfile_AuthorizationMatrix()
     {
         async Task<HttpStatusCode> PutAsync(string? key)
