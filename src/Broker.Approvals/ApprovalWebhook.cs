@@ -130,12 +130,14 @@ public sealed partial class ApprovalWebhook(
                 return delivered;
             }
 
-            var failed = new HashSet<(string, string)>();
+            var failing = false;
             foreach (var announcement in claimed)
             {
-                // Behind a failed announcement of the same approval: not before it (its claim simply lapses).
-                if (failed.Contains((announcement.Tenant, announcement.ApprovalId)))
+                if (failing)
                 {
+                    // The webhook is failing: give the rest back untried (no attempt counted) for the next pass. A later
+                    // announcement of the failed one's approval thus never goes out before it.
+                    await store.RetryAnnouncementAsync(announcement.Id, announcement.Attempts, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
                     continue;
                 }
 
@@ -146,7 +148,7 @@ public sealed partial class ApprovalWebhook(
                     continue;
                 }
 
-                failed.Add((announcement.Tenant, announcement.ApprovalId));
+                failing = true;
                 var attempts = announcement.Attempts + 1;
                 var at = time.GetUtcNow();
                 if (at - announcement.CreatedAt >= GiveUpAfter)
@@ -159,9 +161,9 @@ public sealed partial class ApprovalWebhook(
                 await store.RetryAnnouncementAsync(announcement.Id, attempts, at + RetryDelay(attempts), CancellationToken.None).ConfigureAwait(false);
             }
 
-            if (failed.Count > 0)
+            if (failing)
             {
-                return delivered; // the webhook is failing: the rest waits for the next pass
+                return delivered;
             }
         }
     }
