@@ -281,6 +281,52 @@ public sealed class ConsoleFlowTests(Chromium chromium) : IDisposable
     }
 
     [ChromiumFact]
+    public async Task Identity_ListsIssuersAndProfiles_DeleteTakesTwoClicks_AndAResponderIsToldItIsForAdmins()
+    {
+        using (var admin = _broker.Client())
+        {
+            var issuer = new { name = "k8s", issuer = "https://k8s.console.example", jwksUri = "https://k8s.console.example/jwks", audiences = new[] { "broker" }, use = "workloads" };
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/issuers", issuer)).StatusCode);
+            var profile = new
+            {
+                name = "ci-runners", issuer = "k8s", subject = "system:serviceaccount:ci:*", claims = new Dictionary<string, string> { ["kubernetes.io/namespace"] = "ci" },
+                key = new { credentials = new[] { "app-*" }, tokens = new { audiences = new[] { "https://api.example" } } }, ttlSeconds = 600,
+            };
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/workload-profiles", profile)).StatusCode);
+        }
+
+        await using var session = await ConsoleSession.OpenAsync(chromium, _broker);
+        await session.SignInAndWaitAsync(ConsoleBroker.AdminKey);
+        await session.GoToAsync("identity");
+        var issuerRow = session.Page.Locator("tr[data-issuer='k8s']");
+        await Expect(issuerRow).ToContainTextAsync("workloads");
+        await Expect(issuerRow).ToContainTextAsync("https://k8s.console.example");
+        var profileRow = session.Page.Locator("tr[data-profile='ci-runners']");
+        await Expect(profileRow).ToContainTextAsync("system:serviceaccount:ci:*");
+        await Expect(profileRow).ToContainTextAsync("kubernetes.io/namespace=ci");
+        await Expect(profileRow).ToContainTextAsync("app-*");
+        await Expect(profileRow).ToContainTextAsync("600\u00a0s");
+
+        await profileRow.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(profileRow).ToHaveCountAsync(1);
+        await profileRow.GetByRole(AriaRole.Button, new() { Name = "Confirm delete" }).ClickAsync();
+        await Expect(session.Page.Locator("#identity-status")).ToContainTextAsync("Deleted workload profile ci-runners.");
+        await Expect(session.Page.Locator("#profiles-list")).ToContainTextAsync("No workload profiles.");
+        using (var admin = _broker.Client())
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/v1/workload-profiles/ci-runners")).StatusCode);
+        }
+
+        session.AssertClean();
+        var responder = await _broker.CreateKeyAsync(new { name = "oncall-identity", role = "responder" });
+        await using var asResponder = await ConsoleSession.OpenAsync(chromium, _broker);
+        await asResponder.SignInAndWaitAsync(responder.Key);
+        await asResponder.GoToAsync("identity");
+        await Expect(asResponder.Page.Locator("#issuers-list")).ToContainTextAsync("Only admin keys");
+        asResponder.AssertClean();
+    }
+
+    [ChromiumFact]
     public async Task HostileNamesAndLabels_AreShownAsText_NeverAsMarkup()
     {
         const string ScriptLabel = "<script>window.__pwned=1</script>";

@@ -23,7 +23,7 @@ public sealed class ContentSecurityPolicyTests(Chromium chromium) : IDisposable
         Assert.Equal("no-store", headers["cache-control"]);
 
         await session.SignInAndWaitAsync(ConsoleBroker.AdminKey);
-        foreach (var page in new[] { "credentials", "audit", "approvals", "keys" })
+        foreach (var page in new[] { "credentials", "audit", "approvals", "identity", "keys" })
         {
             await session.GoToAsync(page);
         }

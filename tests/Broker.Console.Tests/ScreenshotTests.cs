@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -60,8 +61,24 @@ public sealed class ScreenshotTests(Chromium chromium) : IDisposable
         await Expect(page.Locator("#approvals-list")).ToContainTextAsync("Nothing is waiting for a decision.");
         await SaveAsync(page, directory, "approvals");
 
+        using (var admin = _broker.Client())
+        {
+            await admin.PostAsJsonAsync("/v1/issuers", new { name = "k8s", issuer = "https://kubernetes.default.svc", jwksUri = "https://k8s.example/openid/v1/jwks", audiences = new[] { "broker" }, use = "workloads" });
+            await admin.PostAsJsonAsync("/v1/issuers", new { name = "okta", issuer = "https://acme.okta.com", jwksUri = "https://acme.okta.com/oauth2/v1/keys", audiences = new[] { "broker" }, subjectClaim = "email", use = "users" });
+            await admin.PostAsJsonAsync("/v1/workload-profiles", new
+            {
+                name = "ci-runners", issuer = "k8s", subject = "system:serviceaccount:ci:*", claims = new Dictionary<string, string> { ["kubernetes.io/namespace"] = "ci" },
+                key = new { credentials = new[] { "deploy.*" }, tokens = new { audiences = new[] { "https://api.example" }, scopes = new[] { "deploy:*" } }, rateLimitPerMinute = 120 },
+                ttlSeconds = 600,
+            });
+        }
+
+        await session.GoToAsync("identity");
+        await Expect(page.Locator("tr[data-profile='ci-runners']")).ToBeVisibleAsync();
+        await SaveAsync(page, directory, "identity");
+
         session.AssertClean();
-        foreach (var name in new[] { "sign-in", "keys", "credentials", "audit", "approvals" })
+        foreach (var name in new[] { "sign-in", "keys", "credentials", "audit", "approvals", "identity" })
         {
             Assert.True(new FileInfo(Path.Combine(directory, name + ".png")).Length > 1000);
         }

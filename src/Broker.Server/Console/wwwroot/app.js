@@ -4,8 +4,9 @@ import { renderKeys } from "./keys.js";
 import { renderCredentials } from "./credentials.js";
 import { renderAudit } from "./audit.js";
 import { renderApprovals } from "./approvals.js";
+import { renderIdentity } from "./identity.js";
 
-const pages = { keys: renderKeys, credentials: renderCredentials, audit: renderAudit, approvals: renderApprovals };
+const pages = { keys: renderKeys, credentials: renderCredentials, audit: renderAudit, approvals: renderApprovals, identity: renderIdentity };
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const signOutButton = document.getElementById("sign-out");

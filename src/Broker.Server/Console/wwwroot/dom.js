@@ -75,3 +75,25 @@ export function text(value) {
   }
   return String(value);
 }
+
+/**
+ * A danger button that takes two clicks: the first arms it (its text becomes confirmText), the second runs action
+ * with the button disabled, enabling it again when action throws. No window.confirm, which a page cannot style or test.
+ */
+export function twoClickButton(label, confirmText, action) {
+  const button = h("button", { type: "button", class: "danger" }, label);
+  button.addEventListener("click", async () => {
+    if (!button.classList.contains("armed")) {
+      button.classList.add("armed");
+      button.textContent = confirmText;
+      return;
+    }
+    button.disabled = true;
+    try {
+      await action();
+    } catch {
+      button.disabled = false;
+    }
+  });
+  return button;
+}

@@ -1,5 +1,5 @@
 import { api, ApiError, enc, failed } from "./api.js";
-import { h, notice, replace, table, text, time } from "./dom.js";
+import { h, notice, replace, table, text, time, twoClickButton } from "./dom.js";
 
 // The grant fields a key may carry (v1.1); only those present in the answer are shown.
 const grantFields = ["credentials", "agents", "tokens", "sts", "subjects", "approval", "verifyAs", "rateLimitPerMinute", "quotaPerDay"];
@@ -44,16 +44,8 @@ export async function renderKeys(page) {
       actions);
   }
 
-  // Two clicks: the first arms the button, the second revokes (no window.confirm, which a page cannot style or test).
   function revokeButton(key) {
-    const button = h("button", { type: "button", class: "danger" }, "Revoke");
-    button.addEventListener("click", async () => {
-      if (!button.classList.contains("armed")) {
-        button.classList.add("armed");
-        button.textContent = "Confirm revoke";
-        return;
-      }
-      button.disabled = true;
+    return twoClickButton("Revoke", "Confirm revoke", async () => {
       try {
         await api("POST", `/v1/keys/${enc(key.id)}/revoke`);
         replace(status, notice("ok", `Revoked ${key.name}.`));
@@ -62,7 +54,6 @@ export async function renderKeys(page) {
         failed(error, status);
       }
     });
-    return button;
   }
 
   function rotateButton(key) {
