@@ -38,10 +38,7 @@ public sealed class ApprovalDesk(
             await store.InsertAsync(approval, CancellationToken.None).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
-        if (webhook is not null)
-        {
-            await webhook.EnqueueAsync(approval).ConfigureAwait(false);
-        }
+        await AnnounceAsync(approval).ConfigureAwait(false);
         return approval;
     }
 
@@ -258,10 +255,7 @@ public sealed class ApprovalDesk(
                     throw;
                 }
 
-                if (webhook is not null)
-                {
-                    await webhook.EnqueueExpiredAsync(approval).ConfigureAwait(false);
-                }
+                await AnnounceAsync(approval, expired: true).ConfigureAwait(false);
                 announced++;
             }
 
@@ -273,6 +267,10 @@ public sealed class ApprovalDesk(
     }
 
     private const int ExpiryBatch = 100;
+
+    /// <summary>Hands <paramref name="approval"/> to the webhook's outbox, when there is a webhook.</summary>
+    private Task AnnounceAsync(Approval approval, bool expired = false) =>
+        webhook is null ? Task.CompletedTask : expired ? webhook.EnqueueExpiredAsync(approval) : webhook.EnqueueAsync(approval);
 
     /// <summary>Whether <paramref name="id"/> has the shape of an approval id (<c>apr_</c> and 22 base64url characters).</summary>
     public static bool IsValidId(string? id) =>
@@ -331,10 +329,7 @@ public sealed class ApprovalDesk(
 
         signal.Publish(id);
         var result = await store.GetAsync(caller.Tenant, id, CancellationToken.None).ConfigureAwait(false) ?? found;
-        if (webhook is not null)
-        {
-            await webhook.EnqueueAsync(result).ConfigureAwait(false);
-        }
+        await AnnounceAsync(result).ConfigureAwait(false);
         return result;
     }
 

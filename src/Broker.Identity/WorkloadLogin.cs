@@ -1,7 +1,7 @@
+using System.Text.Json;
 using Broker.Audit;
 using Broker.Core;
 using Broker.Keys;
-using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -161,9 +161,10 @@ public sealed class WorkloadLogin(IWorkloadProfileStore profiles, IssuerRegistry
     /// </summary>
     private static bool ClaimMatches(JsonWebToken token, string claim, string pattern)
     {
-        if (token.Claims.Any(c => c.Type == claim))
+        var topLevel = token.Claims.Where(c => c.Type == claim).ToList();
+        if (topLevel.Count > 0)
         {
-            return token.Claims.Any(c => c.Type == claim && c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
+            return topLevel.Any(c => c.ValueType is not (JsonClaimValueTypes.Json or JsonClaimValueTypes.JsonArray or JsonClaimValueTypes.JsonNull)
                 && WildcardPattern.IsMatch(pattern, c.Value));
         }
 

@@ -37,15 +37,9 @@ internal static class CredentialsCommands
                 IfMatchVersion = c.Get(ifMatch),
                 AgentAccess = c.Get(agentAccess),
             };
-            foreach (var label in c.Get(labels) ?? [])
+            foreach (var (key, value) in KeyValues.Parse("--label", "key=value", c.Get(labels)))
             {
-                var at = label.IndexOf('=', StringComparison.Ordinal);
-                if (at <= 0)
-                {
-                    throw new CliException($"--label '{label}' is not key=value.");
-                }
-
-                options.Labels[label[..at]] = label[(at + 1)..];
+                options.Labels[key] = value;
             }
 
             // Read after the arguments are checked, so a mistake does not consume the piped value.
@@ -83,7 +77,7 @@ internal static class CredentialsCommands
 
             c.Out.Table(
                 ["NAME", "SUBJECT", "KIND", "ACCESS", "VERSION", "UPDATED", "LABELS"],
-                items.Select(i => new object?[] { i.Name, i.Subject, i.Kind, i.AgentAccess, i.Version, i.UpdatedAt, Labels(i.Labels) }));
+                items.Select(i => new object?[] { i.Name, i.Subject, i.Kind, i.AgentAccess, i.Version, i.UpdatedAt, KeyValues.Format(i.Labels) }));
             return ExitCodes.Ok;
         });
         return command;
@@ -106,7 +100,7 @@ internal static class CredentialsCommands
 
             c.Out.Fields(
                 ("name", details.Name), ("subject", details.Subject), ("kind", details.Kind), ("agent access", details.AgentAccess), ("version", details.Version),
-                ("created", details.CreatedAt), ("updated", details.UpdatedAt), ("labels", Labels(details.Labels)));
+                ("created", details.CreatedAt), ("updated", details.UpdatedAt), ("labels", KeyValues.Format(details.Labels)));
             if (details.SyncStatus is not null)
             {
                 c.Out.Fields(("sync", details.SyncStatus), ("last synced", details.LastSyncedAt), ("sync error", details.SyncError));
@@ -149,7 +143,4 @@ internal static class CredentialsCommands
         });
         return command;
     }
-
-    private static string? Labels(IReadOnlyDictionary<string, string>? labels) =>
-        labels is null || labels.Count == 0 ? null : string.Join(",", labels.Select(l => l.Key + "=" + l.Value));
 }

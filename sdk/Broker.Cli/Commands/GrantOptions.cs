@@ -61,25 +61,30 @@ internal sealed class GrantOptions
     public bool AnyGrantGiven(CommandContext c) => Tokens(c) is not null || Sts(c) is not null || Approval(c) is not null;
 
     /// <summary>One line for a table: the grants an agent key has, <c>-</c> for none.</summary>
-    public static string Summary(BrokerKey key)
+    public static string Summary(BrokerKey key) => Summary(key.Tokens, key.Sts, key.Subjects, key.Approval);
+
+    /// <summary>One line for a table: the grants a workload profile's access tokens get, <c>-</c> for none.</summary>
+    public static string Summary(BrokerWorkloadKey key) => Summary(key.Tokens, key.Sts, key.Subjects, key.Approval);
+
+    private static string Summary(BrokerTokenGrant? tokens, BrokerStsGrant? sts, string? subjects, BrokerApprovalGrant? approval)
     {
         var parts = new List<string>();
-        if (key.Tokens is { } t)
+        if (tokens is { } t)
         {
             parts.Add($"tokens[{Describe(t)}]");
         }
 
-        if (key.Sts is { } s)
+        if (sts is { } s)
         {
             parts.Add($"sts[{Describe(s)}]");
         }
 
-        if (key.Subjects is { } subjects)
+        if (subjects is not null)
         {
             parts.Add("subjects=" + subjects);
         }
 
-        if (Describe(key.Approval) is { } a)
+        if (Describe(approval) is { } a)
         {
             parts.Add($"approval[{a}]");
         }

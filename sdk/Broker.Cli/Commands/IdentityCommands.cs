@@ -93,7 +93,7 @@ internal static class IdentityCommands
 
             c.Out.Table(
                 ["NAME", "ISSUER", "SUBJECT", "CLAIMS", "CREDENTIALS", "GRANTS", "TTL", "CREATED"],
-                items.Select(p => new object?[] { p.Name, p.Issuer, p.Subject, Claims(p.Claims), p.Key.Credentials, Grants(p.Key), p.TtlSeconds + "s", p.CreatedAt }));
+                items.Select(p => new object?[] { p.Name, p.Issuer, p.Subject, KeyValues.Format(p.Claims), p.Key.Credentials, GrantOptions.Summary(p.Key), p.TtlSeconds + "s", p.CreatedAt }));
             return ExitCodes.Ok;
         });
 
@@ -128,7 +128,7 @@ internal static class IdentityCommands
         var name = new Argument<string>("name") { Description = "The profile's name (the resource a workload logs in to)." };
         var issuer = new Option<string?>("--issuer") { Description = "The name of a trusted issuer with use workloads.", Required = create };
         var subject = new Option<string?>("--subject") { Description = "The pattern the token's subject must match, e.g. system:serviceaccount:ci:*.", Required = create };
-        var claims = new Option<string[]>("--claim") { Description = "claim=pattern a top-level claim must match (repeatable" + (create ? ")." : "; replaces all claims).") };
+        var claims = new Option<string[]>("--claim") { Description = "claim=pattern a claim must match; a/b names member b of object a (repeatable" + (create ? ")." : "; replaces all claims).") };
         var noClaims = new Option<bool>("--no-claims") { Description = "Match no claims besides the subject." };
         var ttl = new Option<int?>("--ttl") { Description = "The longest life of an access token in seconds, 60 to 3600 (default 900)." };
         var credentials = new Option<string[]>("--credential") { Description = "A credential pattern its tokens may read (repeatable" + (create ? ")." : "; replaces all).") };
@@ -176,7 +176,7 @@ internal static class IdentityCommands
                 Key = key,
             };
             IReadOnlyDictionary<string, string> claimSet = c.Get(noClaims) ? new Dictionary<string, string>()
-                : c.Get(claims) is { Length: > 0 } pairs ? ParseClaims(pairs)
+                : c.Get(claims) is { Length: > 0 } pairs ? KeyValues.Parse("--claim", "claim=pattern", pairs)
                 : current?.Claims ?? new Dictionary<string, string>();
             foreach (var (claim, pattern) in claimSet)
             {
@@ -190,23 +190,6 @@ internal static class IdentityCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static Dictionary<string, string> ParseClaims(string[] pairs)
-    {
-        var claims = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || equals == pair.Length - 1)
-            {
-                throw new CliException($"--claim takes claim=pattern, not '{pair}'.");
-            }
-
-            claims[pair[..equals]] = pair[(equals + 1)..];
-        }
-
-        return claims;
     }
 
     private static async Task<JsonElement> ReadJwksAsync(FileInfo file, CancellationToken cancellationToken)
@@ -224,24 +207,9 @@ internal static class IdentityCommands
     }
 
     private static void Write(CommandContext c, BrokerWorkloadProfile profile) => c.Out.Write(profile, () => c.Out.Fields(
-        ("name", profile.Name), ("issuer", profile.Issuer), ("subject", profile.Subject), ("claims", Claims(profile.Claims)),
-        ("credentials", profile.Key.Credentials), ("grants", Grants(profile.Key)), ("rate limit", profile.Key.RateLimitPerMinute),
+        ("name", profile.Name), ("issuer", profile.Issuer), ("subject", profile.Subject), ("claims", KeyValues.Format(profile.Claims)),
+        ("credentials", profile.Key.Credentials), ("grants", GrantOptions.Summary(profile.Key)), ("rate limit", profile.Key.RateLimitPerMinute),
         ("quota", profile.Key.QuotaPerDay), ("ttl", profile.TtlSeconds + "s"), ("created", profile.CreatedAt)));
-
-    private static string Claims(IReadOnlyDictionary<string, string> claims) =>
-        claims.Count == 0 ? "-" : string.Join(" ", claims.Select(c => $"{c.Key}={c.Value}"));
-
-    private static string Grants(BrokerWorkloadKey key)
-    {
-        var parts = new[]
-        {
-            GrantOptions.Describe(key.Tokens) is { } t ? $"tokens[{t}]" : null,
-            GrantOptions.Describe(key.Sts) is { } s ? $"sts[{s}]" : null,
-            key.Subjects is { } subjects ? "subjects=" + subjects : null,
-            GrantOptions.Describe(key.Approval) is { } a ? $"approval[{a}]" : null,
-        }.OfType<string>().ToArray();
-        return parts.Length == 0 ? "-" : string.Join(" ", parts);
-    }
 
     private static string[]? Given(string[]? values) => values is { Length: > 0 } ? values : null;
 }

@@ -254,7 +254,7 @@ public class BrokerAdminClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(name);
         await NamedAsync(name, async () =>
         {
-            await _rest.SendJsonAsync<object>(HttpMethod.Delete, CredentialPath(name, subject), null, null, cancellationToken).ConfigureAwait(false);
+            await SendAsync(HttpMethod.Delete, CredentialPath(name, subject), cancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
     }
@@ -470,8 +470,7 @@ public class BrokerAdminClient : IDisposable
     public virtual async Task DeleteIssuerAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ThrowIfDisposed();
-        await _rest.SendJsonAsync<object>(HttpMethod.Delete, $"v1/issuers/{Escape(name)}", null, null, cancellationToken).ConfigureAwait(false);
+        await SendAsync(HttpMethod.Delete, $"v1/issuers/{Escape(name)}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>v1.1: the tenant's workload profiles (<c>GET /v1/workload-profiles</c>, admin).</summary>
@@ -529,8 +528,7 @@ public class BrokerAdminClient : IDisposable
     public virtual async Task DeleteWorkloadProfileAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ThrowIfDisposed();
-        await _rest.SendJsonAsync<object>(HttpMethod.Delete, $"v1/workload-profiles/{Escape(name)}", null, null, cancellationToken).ConfigureAwait(false);
+        await SendAsync(HttpMethod.Delete, $"v1/workload-profiles/{Escape(name)}", cancellationToken).ConfigureAwait(false);
     }
 
     private static object ProfileBody(WorkloadProfileOptions options) => new
@@ -565,6 +563,13 @@ public class BrokerAdminClient : IDisposable
         ThrowIfDisposed();
         var (status, result) = await _rest.SendJsonAsync<T>(method, path, body, null, cancellationToken).ConfigureAwait(false);
         return result ?? throw EmptyAnswer(status);
+    }
+
+    // A request whose answer has no body to read (204).
+    private async Task SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        await _rest.SendJsonAsync<object>(method, path, null, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A 404 about a named credential is a <see cref="CredentialNotFoundException"/>, as for the agent client.</summary>

@@ -1,5 +1,5 @@
 import { api, enc, failed } from "./api.js";
-import { h, replace, table, text, time } from "./dom.js";
+import { h, pairs, replace, table, text, time } from "./dom.js";
 
 // Names, kinds, versions and labels only: the API never returns a value, and this page never asks for one.
 export async function renderCredentials(page) {
@@ -16,7 +16,7 @@ export async function renderCredentials(page) {
       h("td", {}, credential.kind),
       h("td", {}, String(credential.version)),
       h("td", {}, text(credential.subject)),
-      h("td", {}, labels(credential.labels)),
+      h("td", {}, pairs(credential.labels)),
       h("td", {}, time(credential.updatedAt)))),
     "No credentials."));
 
@@ -36,13 +36,5 @@ export async function renderCredentials(page) {
     });
     return button;
   }
-}
-
-function labels(value) {
-  const entries = Object.entries(value ?? {});
-  if (entries.length === 0) {
-    return "—";
-  }
-  return h("ul", { class: "labels" }, entries.map(([name, label]) => h("li", {}, `${name}=${label}`)));
 }
 

@@ -76,6 +76,27 @@ export function text(value) {
   return String(value);
 }
 
+// The grant fields a key (or a workload profile's access tokens) may carry (v1.1).
+const grantFields = ["credentials", "agents", "tokens", "sts", "subjects", "approval", "verifyAs", "rateLimitPerMinute", "quotaPerDay"];
+
+/** The grants of a key, or of a workload profile's key fields: only those present, as a definition list. */
+export function grants(key) {
+  const present = grantFields.filter(field => key?.[field] !== undefined && key[field] !== null && !(Array.isArray(key[field]) && key[field].length === 0));
+  if (present.length === 0) {
+    return "—";
+  }
+  return h("dl", { class: "grants" }, present.map(field => [h("dt", {}, field), h("dd", {}, text(key[field]))]));
+}
+
+/** A map of names to values (labels, claim patterns) as a list of name=value, "—" for none. */
+export function pairs(value) {
+  const entries = Object.entries(value ?? {});
+  if (entries.length === 0) {
+    return "—";
+  }
+  return h("ul", { class: "labels" }, entries.map(([name, item]) => h("li", {}, `${name}=${item}`)));
+}
+
 /**
  * A danger button that takes two clicks: the first arms it (its text becomes confirmText), the second runs action
  * with the button disabled, enabling it again when action throws. No window.confirm, which a page cannot style or test.

@@ -1,5 +1,5 @@
 import { api, ApiError, enc, failed } from "./api.js";
-import { h, notice, replace, table, text, time, twoClickButton } from "./dom.js";
+import { grants, h, notice, pairs, replace, table, text, time, twoClickButton } from "./dom.js";
 
 // Who may prove users, and which workload identities log in without a static secret (admin keys). Names, patterns and
 // grants only: an issuer's keys are public, and a profile holds no secret.
@@ -41,13 +41,12 @@ export async function renderIdentity(page) {
           "Its tokens are no longer trusted, on every replica.")))),
       "No trusted issuers."));
     replace(profiles, table(
-      ["Name", "Issuer", "Subject", "Claims", "Credentials", "Grants", "TTL", "Created", ""],
+      ["Name", "Issuer", "Subject", "Claims", "Grants", "TTL", "Created", ""],
       profileAnswer.items.map(profile => h("tr", { "data-profile": profile.name },
         h("td", {}, text(profile.name)),
         h("td", {}, text(profile.issuer)),
         h("td", {}, text(profile.subject)),
-        h("td", {}, claims(profile.claims)),
-        h("td", {}, text(profile.key?.credentials)),
+        h("td", {}, pairs(profile.claims)),
         h("td", {}, grants(profile.key)),
         h("td", {}, `${profile.ttlSeconds}\u00a0s`),
         h("td", {}, time(profile.createdAt)),
@@ -70,29 +69,4 @@ export async function renderIdentity(page) {
   }
 
   await load();
-}
-
-function claims(value) {
-  const entries = Object.entries(value ?? {});
-  if (entries.length === 0) {
-    return "—";
-  }
-  return h("ul", { class: "labels" }, entries.map(([name, pattern]) => h("li", {}, `${name}=${pattern}`)));
-}
-
-function grants(key) {
-  const parts = [];
-  if (key?.tokens) {
-    parts.push(`tokens: ${text(key.tokens.audiences)}${key.tokens.scopes?.length ? ` [${text(key.tokens.scopes)}]` : ""}`);
-  }
-  if (key?.sts) {
-    parts.push(`sts: ${text(key.sts.roles ?? "own role")}`);
-  }
-  if (key?.approval) {
-    parts.push(`approval: ${text([...(key.approval.scopes ?? []), ...(key.approval.roles ?? []), ...(key.approval.credentials ?? [])])}`);
-  }
-  if (key?.rateLimitPerMinute) {
-    parts.push(`${key.rateLimitPerMinute}/min`);
-  }
-  return parts.length === 0 ? "—" : parts.join("; ");
 }

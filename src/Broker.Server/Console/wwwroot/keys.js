@@ -1,16 +1,5 @@
 import { api, ApiError, enc, failed } from "./api.js";
-import { h, notice, replace, table, text, time, twoClickButton } from "./dom.js";
-
-// The grant fields a key may carry (v1.1); only those present in the answer are shown.
-const grantFields = ["credentials", "agents", "tokens", "sts", "subjects", "approval", "verifyAs", "rateLimitPerMinute", "quotaPerDay"];
-
-function grants(key) {
-  const present = grantFields.filter(field => key[field] !== undefined && key[field] !== null && !(Array.isArray(key[field]) && key[field].length === 0));
-  if (present.length === 0) {
-    return "—";
-  }
-  return h("dl", { class: "grants" }, present.map(field => [h("dt", {}, field), h("dd", {}, text(key[field]))]));
-}
+import { grants, h, notice, replace, table, text, time, twoClickButton } from "./dom.js";
 
 export async function renderKeys(page) {
   document.title = "Keys · Broker console";
